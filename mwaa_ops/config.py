@@ -1,0 +1,237 @@
+"""The typed, frozen configuration, built once at start-up.
+
+Sources, lowest precedence first: built-in defaults, the TOML file
+(``--config``), environment variables ``MWAA_OPS_<SECTION>__<KEY>`` (or
+``MWAA_OPS_<KEY>`` for top-level keys), then command-line flags. The result is
+validated in one place; a bad value stops start-up with a :class:`ConfigError`
+naming the key, the value and what is allowed. Every key is documented in
+``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mwaa_ops.errors import ConfigError
+
+ENV_PREFIX = "MWAA_OPS_"
+
+# MWAA environment names: 1-80 characters, a letter first (CreateEnvironment API reference).
+_ENVIRONMENT_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]{0,79}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+def _check_regexes(value: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression {pattern!r}: {exc}") from None
+    return value
+
+
+class StatsdConfig(_Frozen):
+    """The UDP StatsD receiver."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8125, ge=0, le=65535)
+    prefix: str = Field("airflow", pattern=r"^[A-Za-z0-9_.-]*$")
+    receive_buffer_bytes: int = Field(32 * 1024 * 1024, ge=65536, le=1 << 31)
+    max_line_bytes: int = Field(4096, ge=64, le=65535)
+    allow_list: tuple[str, ...] = ()
+    block_list: tuple[str, ...] = ()
+    max_series: int = Field(100_000, ge=1, le=10_000_000)
+
+    _regexes = field_validator("allow_list", "block_list")(_check_regexes)
+
+
+class AwsConfig(_Frozen):
+    """Where AWS is reached. Empty values fall back to the standard chain and variables."""
+
+    region: str = Field("", pattern=r"^([a-z]{2}(-[a-z]+)+-\d+)?$")
+    endpoint_url: str = Field("", pattern=r"^(https?://.+)?$")
+    profile: str = ""
+
+
+class PublisherConfig(_Frozen):
+    """Delivery to CloudWatch: queue, spool and retries."""
+
+    queue_max_datums: int = Field(200_000, ge=1000)
+    spool_max_bytes: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
+    max_attempts: int = Field(8, ge=1, le=100)
+    backoff_base_seconds: float = Field(0.2, gt=0, le=60)
+    backoff_max_seconds: float = Field(30.0, gt=0, le=3600)
+    request_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    shutdown_deadline_seconds: float = Field(20.0, ge=0, le=3600)
+    max_requests_per_second: float = Field(150.0, gt=0)
+
+
+class HealthConfig(_Frozen):
+    """The local health and Prometheus endpoint."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9125, ge=0, le=65535)
+
+
+class JobConfig(_Frozen):
+    """One scheduled job: a cron or interval trigger and how to treat late runs."""
+
+    enabled: bool = True
+    trigger: Literal["cron", "interval"] = "interval"
+    cron: str = ""
+    interval_seconds: int = Field(3600, ge=1)
+    jitter_seconds: int = Field(0, ge=0)
+    coalesce: bool = True
+    misfire_grace_time_seconds: int = Field(300, ge=1)
+    max_runtime_seconds: int = Field(600, ge=1)
+
+
+def _default_jobs() -> dict[str, JobConfig]:
+    return {
+        "versions_refresh": JobConfig(trigger="cron", cron="17 4 * * *", jitter_seconds=300),
+    }
+
+
+class SchedulerConfig(_Frozen):
+    """The agent's APScheduler frame; later features register jobs by name."""
+
+    enabled: bool = True
+    jobs: dict[str, JobConfig] = Field(default_factory=_default_jobs)
+
+
+class VersionsConfig(_Frozen):
+    """Release calendar sources."""
+
+    index_url: str = ""
+    mwaa_versions_url: str = (
+        "https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-versions.html"
+    )
+    fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
+
+
+class Config(_Frozen):
+    """Everything mwaa-ops needs, validated."""
+
+    environment: str = "local"
+    namespace: str = Field("AmazonMWAA", min_length=1, max_length=255, pattern=r"^[^:].*$")
+    flush_interval_seconds: int = Field(60, ge=1, le=3600)
+    state_dir: Path = Path("./state")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["kv", "json"] = "kv"
+    statsd: StatsdConfig = StatsdConfig()
+    aws: AwsConfig = AwsConfig()
+    publisher: PublisherConfig = PublisherConfig()
+    health: HealthConfig = HealthConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    versions: VersionsConfig = VersionsConfig()
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_name(cls, value: str) -> str:
+        if not _ENVIRONMENT_NAME.match(value):
+            raise ValueError(
+                "an MWAA environment name: 1-80 letters, digits, '-' or '_', starting with a letter"
+            )
+        return value
+
+    @property
+    def storage_resolution(self) -> int:
+        """CloudWatch storage resolution: 1 (high resolution) below a minute, else 60."""
+        return 1 if self.flush_interval_seconds < 60 else 60
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.state_dir / "spool"
+
+
+def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = target
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``MWAA_OPS_STATSD__PORT=9000`` becomes ``{"statsd": {"port": "9000"}}``."""
+    overlay: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
+        if dotted.endswith("_list") and not value.startswith("["):
+            _set_dotted(overlay, dotted, [v for v in value.split(",") if v])
+        else:
+            _set_dotted(overlay, dotted, value)
+    return overlay
+
+
+def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    value = error.get("input")
+    message = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (check the spelling; see docs/configuration.md)"
+    return f"{key} = {value!r}: {message}"
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the one :class:`Config` from file, environment and flags.
+
+    ``overrides`` maps dotted keys (``"statsd.port"``) to values from flags;
+    ``None`` values are ignored so unset flags do not mask the file.
+    """
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    path = path or environ.get(ENV_PREFIX + "CONFIG")
+    if path:
+        file = Path(path).expanduser()
+        try:
+            with file.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {file}: not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {file}: cannot be read: {exc}") from None
+    data = _merge(data, _from_environment(environ))
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        where = f" (config file {path})" if path else ""
+        raise ConfigError(f"invalid configuration{where}: {problems}") from None
