@@ -1,0 +1,3 @@
+from mwaa_ops.cli.main import main
+
+main()

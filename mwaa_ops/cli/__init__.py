@@ -1,0 +1,1 @@
+"""The ``mwaa-ops`` command line: one small module per command group."""

@@ -1,0 +1,62 @@
+"""Entry point: ``mwaa-ops <command>``. Commands live in their own modules."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from mwaa_ops import __version__
+from mwaa_ops.cli.output import fail
+from mwaa_ops.errors import MwaaOpsError
+
+# command name -> "module:attribute"; modules are imported only when their command runs.
+COMMANDS: dict[str, str] = {
+    "up": "mwaa_ops.cli.up:up",
+    "agent": "mwaa_ops.cli.agent:agent",
+    "metrics": "mwaa_ops.cli.metrics:metrics",
+    "versions": "mwaa_ops.cli.versions:versions",
+    "status": "mwaa_ops.cli.status:status",
+}
+
+HELP = {
+    "up": "Run the agent on the embedded default (local AWS endpoint, no account needed).",
+    "agent": "Run the agent against AWS (or AWS_ENDPOINT_URL) from a config file.",
+    "metrics": "List what the agent has published, read back from CloudWatch.",
+    "versions": "Airflow release calendars, MWAA lags and the 30-day scorecard.",
+    "status": "Each environment's Airflow version standing and upgrade path.",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, HELP.get(name, "")) for name in COMMANDS])
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mwaa-ops")
+def cli() -> None:
+    """mwaa-ops: metrics, versions and operations for Apache Airflow on Amazon MWAA."""
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except MwaaOpsError as exc:
+        fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()
