@@ -1,0 +1,30 @@
+"""A DAG whose second task raises, so the run fails (e2e tests of the metrics pipeline)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+try:  # Airflow 3
+    from airflow.sdk import DAG, task
+except ImportError:  # Airflow 2.x
+    from airflow.decorators import task
+    from airflow.models.dag import DAG
+
+with DAG(
+    dag_id="e2e_failing",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args={"retries": 0},
+    tags=["mwaa-ops-e2e"],
+):
+
+    @task
+    def prepare() -> None:
+        print("prepared")
+
+    @task
+    def explode() -> None:
+        raise RuntimeError("this task fails on purpose")
+
+    prepare() >> explode()
