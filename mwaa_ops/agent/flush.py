@@ -1,0 +1,98 @@
+"""One flush interval's work: aggregated series → MWAA names → datums → publisher.
+
+Pure apart from what it is handed, so tests drive it with fakes at any instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mwaa_ops.airflow.target import Target
+from mwaa_ops.cloudwatch.datum import Datum
+from mwaa_ops.logs import event
+from mwaa_ops.statsd.series import SeriesAggregate, Tags
+from mwaa_ops.telemetry import Telemetry
+
+log = logging.getLogger("mwaa_ops.agent")
+
+
+class _Aggregator(Protocol):
+    def flush(self) -> list[SeriesAggregate]: ...
+
+
+class _Mapper(Protocol):
+    def resolve(
+        self, keys: Sequence[tuple[str, Tags]]
+    ) -> dict[tuple[str, Tags], tuple[Target, ...]]: ...
+
+
+BuildDatums = Callable[..., tuple[list[Datum], dict[str, int]]]
+
+
+def interval_start(now: float, interval: float) -> float:
+    """Start of the interval that contains ``now`` (intervals aligned to the epoch)."""
+    return math.floor(now / interval) * interval
+
+
+def next_boundary(now: float, interval: float) -> float:
+    """The first interval boundary strictly after ``now``."""
+    return interval_start(now, interval) + interval
+
+
+@dataclass
+class FlushResult:
+    timestamp: float
+    series: int
+    datums: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+class FlushCycle:
+    """Turns what the aggregator holds into datums and hands them to ``submit``."""
+
+    def __init__(
+        self,
+        aggregator: _Aggregator,
+        mapper: _Mapper,
+        submit: Callable[[list[Datum]], Any],
+        build_datums: BuildDatums,
+        *,
+        storage_resolution: int,
+        telemetry: Telemetry,
+    ) -> None:
+        self._aggregator = aggregator
+        self._mapper = mapper
+        self._submit = submit
+        self._build_datums = build_datums
+        self._resolution = storage_resolution
+        self._telemetry = telemetry
+
+    def run(self, timestamp: float) -> FlushResult:
+        """Flush the interval that starts at ``timestamp``."""
+        series = self._aggregator.flush()
+        targets = self._mapper.resolve([s.key for s in series]) if series else {}
+        datums, dropped = self._build_datums(
+            series, targets, timestamp=timestamp, storage_resolution=self._resolution
+        )
+        if datums:
+            self._submit(datums)
+        self._telemetry.inc("flushes")
+        self._telemetry.inc("datums_aggregated", len(datums))
+        self._telemetry.set("series_active", len(series))
+        if dropped:
+            self._telemetry.add_many("datums_dropped", dropped, "reason")
+        result = FlushResult(timestamp, len(series), len(datums), dict(dropped))
+        event(
+            log,
+            logging.DEBUG,
+            "flush",
+            timestamp=int(timestamp),
+            series=result.series,
+            datums=result.datums,
+            dropped=sum(dropped.values()),
+        )
+        return result

@@ -1,0 +1,140 @@
+"""Running the agent in the foreground until a signal, for ``up`` and ``agent``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from mwaa_ops.cli.common import build_config
+from mwaa_ops.cli.output import console, print_json
+from mwaa_ops.config import Config
+from mwaa_ops.logs import setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def agent_options(func: F) -> F:
+    """Flags shared by ``up`` and ``agent``; each overrides one config key."""
+    options = [
+        click.option("--statsd-port", type=int, default=None, help="UDP port for StatsD (statsd.port)."),
+        click.option("--statsd-host", default=None, help="Address to listen on (statsd.host)."),
+        click.option(
+            "--flush-interval",
+            type=int,
+            default=None,
+            metavar="SECONDS",
+            help="Aggregation interval; 1-59 publishes high-resolution (flush_interval_seconds).",
+        ),
+        click.option("--health-port", type=int, default=None, help="Port of /healthz and /metrics (health.port)."),
+        click.option("--state-dir", default=None, help="Where the spool and schedules live (state_dir)."),
+        click.option("--namespace", default=None, help="CloudWatch namespace (namespace)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def config_from_flags(
+    config_file: str | None, environment: str | None, **flags: Any
+) -> Config:
+    return build_config(
+        config_file,
+        environment=environment,
+        namespace=flags.get("namespace"),
+        flush_interval_seconds=flags.get("flush_interval"),
+        state_dir=flags.get("state_dir"),
+        **{
+            "statsd.port": flags.get("statsd_port"),
+            "statsd.host": flags.get("statsd_host"),
+            "health.port": flags.get("health_port"),
+            "aws.endpoint_url": flags.get("endpoint_url"),
+        },
+    )
+
+
+def install_stop_signals() -> threading.Event:
+    """SIGINT and SIGTERM set the returned event; the second Ctrl-C aborts at once."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def run_agent(
+    config: Config,
+    *,
+    as_json: bool,
+    banner: Callable[[Any], dict[str, Any]] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Start the agent, print how to use it, wait for a signal, stop cleanly."""
+    from mwaa_ops.agent.runner import Agent
+
+    setup_logging(config.log_level, config.log_format)
+    stop = install_stop_signals()
+    agent = Agent(config)
+    agent.start()
+    info = banner(agent) if banner else default_info(agent)
+    if as_json:
+        print_json({"event": "started", **info})
+    else:
+        print_banner(info)
+    try:
+        agent.wait(stop)
+    finally:
+        if on_stop:
+            on_stop()
+    stats = agent.publisher.stats()
+    if as_json:
+        print_json({"event": "stopped", "publisher": stats})
+    else:
+        console(stderr=True).print(f"stopped: {stats}")
+
+
+def default_info(agent: Any) -> dict[str, Any]:
+    config: Config = agent.config
+    health = agent.health_server
+    return {
+        "environment": config.environment,
+        "namespace": config.namespace,
+        "statsd": {"host": config.statsd.host, "port": agent.server.port},
+        "flush_interval_seconds": config.flush_interval_seconds,
+        "health_url": f"http://{config.health.host}:{health.port}/healthz" if health else None,
+        "endpoint_url": config.aws.endpoint_url or None,
+        "state_dir": str(config.state_dir),
+    }
+
+
+def print_banner(info: dict[str, Any]) -> None:
+    out = console()
+    statsd = info["statsd"]
+    out.print(f"[bold]mwaa-ops agent running[/] for environment [bold]{info['environment']}[/]")
+    if info.get("endpoint_url"):
+        out.print(f"  AWS endpoint     {info['endpoint_url']}")
+    if info.get("mwaa"):
+        out.print(f"  MWAA environment {info['mwaa']}")
+    out.print(
+        f"  StatsD           udp://{statsd['host']}:{statsd['port']}"
+        f"  (flush every {info['flush_interval_seconds']} s → namespace {info['namespace']})"
+    )
+    if info.get("health_url"):
+        out.print(f"  Health           {info['health_url']}  (Prometheus: /metrics)")
+    out.print("Point Airflow at it:")
+    out.print(
+        f"  export AIRFLOW__METRICS__STATSD_ON=True AIRFLOW__METRICS__STATSD_HOST={statsd['host']}"
+        f" AIRFLOW__METRICS__STATSD_PORT={statsd['port']}"
+    )
+    out.print("See what arrived:")
+    endpoint = f" --endpoint-url {info['endpoint_url']}" if info.get("endpoint_url") else ""
+    out.print(f"  mwaa-ops metrics --environment {info['environment']}{endpoint}")
+    out.print("Ctrl-C stops it and flushes what was aggregated.")
