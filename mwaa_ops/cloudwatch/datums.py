@@ -1,0 +1,194 @@
+"""Aggregated series to validated CloudWatch datums.
+
+Several StatsD series can land on one CloudWatch metric (a legacy name and its
+tagged twin are settled earlier, but e.g. two pools' series can share a target
+once a dimension is dropped). They are merged here, per (metric, dimensions,
+kind): counters summed, timer samples merged, set sizes summed, and gauges
+summed too: the series that share a target are disjoint parts of one quantity
+(slots of several executors, tasks of several pools), so their sum is the
+metric's value. Whatever CloudWatch would reject is dropped here and counted by
+reason, so one bad datum never costs a whole request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from mwaa_ops.airflow.target import Target
+from mwaa_ops.cloudwatch.compress import compress
+from mwaa_ops.cloudwatch.datum import Datum
+from mwaa_ops.cloudwatch.limits import (
+    MAX_DIMENSION_NAME_LENGTH,
+    MAX_DIMENSION_VALUE_LENGTH,
+    MAX_DIMENSIONS,
+    MAX_METRIC_NAME_LENGTH,
+    MAX_VALUE_MAGNITUDE,
+    MIN_NONZERO_MAGNITUDE,
+    STANDARD_UNITS,
+    STORAGE_RESOLUTIONS,
+)
+from mwaa_ops.statsd.series import TIMER, SeriesAggregate
+
+# Reasons a datum is dropped before sending (the ``reason`` label of datums_dropped).
+NON_FINITE = "non_finite"
+VALUE_OUT_OF_RANGE = "value_out_of_range"
+TOO_MANY_DIMENSIONS = "too_many_dimensions"
+NAME_TOO_LONG = "name_too_long"
+EMPTY_NAME = "empty_name"
+DIMENSION_TOO_LONG = "dimension_too_long"
+EMPTY_DIMENSION = "empty_dimension"
+DUPLICATE_DIMENSION = "duplicate_dimension"
+BAD_UNIT = "bad_unit"
+BAD_COUNT = "bad_count"
+
+
+@dataclass(slots=True)
+class _Merged:
+    target: Target
+    kind: str
+    value: float = 0.0
+    samples: dict[float, float] = field(default_factory=dict)
+
+
+def build_datums(
+    series: Iterable[SeriesAggregate],
+    targets: Mapping[Hashable, tuple[Target, ...]],
+    *,
+    timestamp: float,
+    storage_resolution: int,
+) -> tuple[list[Datum], dict[str, int]]:
+    """Datums for one interval, and how many were dropped by reason.
+
+    ``targets`` maps a series key (``SeriesAggregate.key``) to where it goes;
+    a series with no entry (or an empty tuple) is not published. ``scale`` of
+    each target converts the StatsD value (e.g. ms to seconds).
+    """
+    if storage_resolution not in STORAGE_RESOLUTIONS:
+        raise ValueError(
+            f"storage_resolution must be one of {sorted(STORAGE_RESOLUTIONS)}, not {storage_resolution!r}"
+        )
+    merged: dict[tuple[str, tuple[tuple[str, str], ...], str], _Merged] = {}
+    for aggregate in series:
+        for target in targets.get(aggregate.key, ()):
+            key = (target.metric, target.dimensions, aggregate.kind)
+            slot = merged.get(key)
+            if slot is None:
+                slot = merged[key] = _Merged(target, aggregate.kind)
+            if aggregate.kind == TIMER:
+                scale = target.scale
+                for value, count in aggregate.samples.items():
+                    scaled = value * scale
+                    slot.samples[scaled] = slot.samples.get(scaled, 0.0) + count
+            else:
+                slot.value += aggregate.value * target.scale
+
+    datums: list[Datum] = []
+    dropped: dict[str, int] = {}
+    for slot in merged.values():
+        for datum in _to_datums(slot, timestamp, storage_resolution):
+            reason = invalid_reason(datum)
+            if reason:
+                dropped[reason] = dropped.get(reason, 0) + 1
+            else:
+                datums.append(datum)
+    return datums, dropped
+
+
+def _to_datums(slot: _Merged, timestamp: float, storage_resolution: int) -> list[Datum]:
+    target = slot.target
+    if slot.kind != TIMER:
+        return [
+            Datum(
+                metric=target.metric,
+                dimensions=target.dimensions,
+                timestamp=timestamp,
+                unit=target.unit,
+                value=_clamp_tiny(slot.value),
+                storage_resolution=storage_resolution,
+            )
+        ]
+    samples: dict[float, float] = {}
+    for value, count in slot.samples.items():
+        value = _clamp_tiny(value)
+        samples[value] = samples.get(value, 0.0) + count
+    if any(not math.isfinite(v) for v in samples):
+        # Compression cannot bucket NaN; one datum carrying the bad value is dropped.
+        return [
+            Datum(
+                metric=target.metric,
+                dimensions=target.dimensions,
+                timestamp=timestamp,
+                unit=target.unit,
+                values=tuple(samples),
+                counts=tuple(samples.values()),
+                storage_resolution=storage_resolution,
+            )
+        ]
+    return [
+        Datum(
+            metric=target.metric,
+            dimensions=target.dimensions,
+            timestamp=timestamp,
+            unit=target.unit,
+            values=values,
+            counts=counts,
+            storage_resolution=storage_resolution,
+        )
+        for values, counts in compress(samples)
+    ]
+
+
+def _clamp_tiny(value: float) -> float:
+    """CloudWatch rejects magnitudes below 2^-260 (except 0); they are sent as 0."""
+    if value != 0 and abs(value) < MIN_NONZERO_MAGNITUDE:
+        return 0.0
+    return value
+
+
+def _bad_value(value: float) -> str:
+    if not math.isfinite(value):
+        return NON_FINITE
+    if abs(value) > MAX_VALUE_MAGNITUDE or (value != 0 and abs(value) < MIN_NONZERO_MAGNITUDE):
+        return VALUE_OUT_OF_RANGE
+    return ""
+
+
+def invalid_reason(datum: Datum) -> str:
+    """Why CloudWatch would reject ``datum`` (a drop reason), or ``""`` if it is fine.
+
+    Timestamps are not checked here: their window moves with time, so the
+    publisher checks them just before sending.
+    """
+    if not datum.metric:
+        return EMPTY_NAME
+    if len(datum.metric) > MAX_METRIC_NAME_LENGTH:
+        return NAME_TOO_LONG
+    if len(datum.dimensions) > MAX_DIMENSIONS:
+        return TOO_MANY_DIMENSIONS
+    names = set()
+    for name, value in datum.dimensions:
+        if not name or not value:
+            return EMPTY_DIMENSION
+        if len(name) > MAX_DIMENSION_NAME_LENGTH or len(value) > MAX_DIMENSION_VALUE_LENGTH:
+            return DIMENSION_TOO_LONG
+        if name in names:
+            return DUPLICATE_DIMENSION
+        names.add(name)
+    if datum.unit not in STANDARD_UNITS:
+        return BAD_UNIT
+    if datum.values:
+        if len(datum.values) != len(datum.counts):
+            return BAD_COUNT
+        for value in datum.values:
+            reason = _bad_value(value)
+            if reason:
+                return reason
+        for count in datum.counts:
+            if not math.isfinite(count) or count <= 0 or count > MAX_VALUE_MAGNITUDE:
+                return BAD_COUNT
+        return ""
+    if datum.value is None:
+        return NON_FINITE
+    return _bad_value(datum.value)
