@@ -1,0 +1,171 @@
+"""Refresh both calendars from their sources and report what changed.
+
+Each source is fetched and parsed on its own: a source that is unreachable or
+whose format changed is reported with its error and its cache is left as it
+was; the other source still refreshes. Changes are computed against the
+previous calendar (the cache, or the shipped snapshot if there is no cache):
+a new version, a version gone, a moved date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mwaa_ops.config import Config
+from mwaa_ops.errors import SourceError
+from mwaa_ops.versions import cache
+from mwaa_ops.versions.community import _pip_config_index_url, fetch_community, resolve_index_url
+from mwaa_ops.versions.fetch import Fetcher, http_get
+from mwaa_ops.versions.model import CommunityCalendar, MwaaCalendar
+from mwaa_ops.versions.mwaa_page import fetch_mwaa_calendar
+
+COMMUNITY = "community"
+MWAA = "mwaa"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between the previous and the fetched calendar."""
+
+    kind: str  # "new_version" | "removed_version" | "moved_date"
+    version: str
+    field: str = ""
+    old: str = ""
+    new: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "moved_date":
+            return f"{self.version}: {self.field} moved {self.old or '(none)'} -> {self.new or '(none)'}"
+        if self.kind == "new_version":
+            return f"{self.version}: new ({self.field} {self.new})"
+        return f"{self.version}: no longer listed"
+
+
+@dataclass
+class SourceResult:
+    name: str
+    url: str
+    ok: bool = False
+    error: str = ""
+    versions: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.name,
+            "url": self.url,
+            "ok": self.ok,
+            "error": self.error or None,
+            "versions": self.versions,
+            "changes": [
+                {"kind": c.kind, "version": c.version, "field": c.field or None, "old": c.old or None, "new": c.new or None}
+                for c in self.changes
+            ],
+        }
+
+
+@dataclass
+class RefreshReport:
+    fetched_at: datetime
+    results: list[SourceResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fetched_at": self.fetched_at, "ok": self.ok, "sources": [r.to_json() for r in self.results]}
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def diff_community(old: CommunityCalendar | None, new: CommunityCalendar) -> list[Change]:
+    before = {r.version: r for r in old.releases} if old else {}
+    after = {r.version: r for r in new.releases}
+    changes: list[Change] = []
+    for version in sorted(after.keys() | before.keys()):
+        if version not in before:
+            changes.append(Change("new_version", str(version), "released", "", _iso(after[version].released)))
+        elif version not in after:
+            changes.append(Change("removed_version", str(version)))
+        elif before[version].released != after[version].released:
+            changes.append(
+                Change("moved_date", str(version), "released", _iso(before[version].released), _iso(after[version].released))
+            )
+    return changes
+
+
+def diff_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> list[Change]:
+    before = {v.version: v for v in old.versions} if old else {}
+    after = {v.version: v for v in new.versions}
+    changes: list[Change] = []
+    for version in sorted(after.keys() | before.keys()):
+        if version not in before:
+            changes.append(Change("new_version", str(version), "available", "", _iso(after[version].available)))
+        elif version not in after:
+            changes.append(Change("removed_version", str(version)))
+        else:
+            for name in ("available", "end_of_support"):
+                was, now = getattr(before[version], name), getattr(after[version], name)
+                if was != now:
+                    changes.append(Change("moved_date", str(version), name, _iso(was), _iso(now)))
+    return changes
+
+
+Progress = Callable[[str, str], None]  # (source name, "start" | "done" | "failed")
+
+
+def _noop(name: str, event: str) -> None:
+    return None
+
+
+def refresh_calendars(
+    config: Config,
+    now: datetime,
+    *,
+    environ: Mapping[str, str] | None = None,
+    fetcher: Fetcher = http_get,
+    pip_config: Callable[[], str] = _pip_config_index_url,
+    progress: Progress = _noop,
+) -> RefreshReport:
+    """Fetch both calendars, update the cache for each one that parsed, report the changes."""
+    state_dir = config.state_dir
+    timeout = config.versions.fetch_timeout_seconds
+    previous = cache.load_calendars(state_dir)
+    index_url = resolve_index_url(config, environ, pip_config)
+
+    community = SourceResult(COMMUNITY, index_url)
+    progress(COMMUNITY, "start")
+    try:
+        fetched_community = fetch_community(index_url, timeout=timeout, now=now, fetcher=fetcher)
+    except SourceError as exc:
+        community.error = str(exc)
+        progress(COMMUNITY, "failed")
+    else:
+        community.url = fetched_community.source
+        community.changes = diff_community(previous.community, fetched_community)
+        community.versions = len(fetched_community.releases)
+        cache.write_community(state_dir, fetched_community)
+        community.ok = True
+        progress(COMMUNITY, "done")
+
+    mwaa_url = config.versions.mwaa_versions_url
+    mwaa = SourceResult(MWAA, mwaa_url)
+    progress(MWAA, "start")
+    try:
+        fetched_mwaa = fetch_mwaa_calendar(mwaa_url, timeout=timeout, now=now, fetcher=fetcher)
+    except SourceError as exc:
+        mwaa.error = str(exc)
+        progress(MWAA, "failed")
+    else:
+        mwaa.changes = diff_mwaa(previous.mwaa, fetched_mwaa)
+        mwaa.versions = len(fetched_mwaa.versions)
+        cache.write_mwaa(state_dir, fetched_mwaa)
+        mwaa.ok = True
+        progress(MWAA, "done")
+    return RefreshReport(now, [community, mwaa])
