@@ -34,6 +34,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=_default, sort_keys=False) + "\n")
 
 
+def print_event(data: Any) -> None:
+    """One JSON object on one line, flushed: for long-running commands read by scripts."""
+    sys.stdout.write(json.dumps(data, default=_default) + "\n")
+    sys.stdout.flush()
+
+
 def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 

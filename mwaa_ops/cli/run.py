@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from mwaa_ops.cli.common import build_config
-from mwaa_ops.cli.output import console, print_json
+from mwaa_ops.cli.output import console, print_event
 from mwaa_ops.config import Config
 from mwaa_ops.logs import setup_logging
 
@@ -86,7 +86,7 @@ def run_agent(
     agent.start()
     info = banner(agent) if banner else default_info(agent)
     if as_json:
-        print_json({"event": "started", **info})
+        print_event({"event": "started", **info})
     else:
         print_banner(info)
     try:
@@ -96,7 +96,7 @@ def run_agent(
             on_stop()
     stats = agent.publisher.stats()
     if as_json:
-        print_json({"event": "stopped", "publisher": stats})
+        print_event({"event": "stopped", "publisher": stats})
     else:
         console(stderr=True).print(f"stopped: {stats}")
 
