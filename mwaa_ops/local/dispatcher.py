@@ -1,0 +1,81 @@
+"""One port, two back ends: MWAA requests to the emulator, the rest to moto.
+
+moto routes a request by the service name in its SigV4 credential scope and
+does not know ``airflow`` (the MWAA signing name), so this WSGI function
+looks at the scope first: ``.../airflow/aws4_request`` goes to the MWAA
+emulator, everything else (CloudWatch, SNS, S3, SQS, ``/moto-api``) to moto's
+own ``DomainDispatcherApplication``. moto is imported on the first request
+that needs it, so starting the endpoint stays quick.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mwaa_ops.local.mwaa_api import credential_scope
+
+MWAA_SIGNING_NAME = "airflow"  # botocore mwaa service model: metadata.signingName
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# Services whose moto app is built ahead of the first request by ``prewarm``.
+PREWARM_SERVICES = ("cloudwatch", "sns", "s3", "sqs")
+
+
+def is_mwaa_request(environ: dict[str, Any]) -> bool:
+    """Whether the request is signed for MWAA (credential scope ``/airflow/aws4_request``)."""
+    scope = credential_scope(environ)
+    return scope is not None and scope[1] == MWAA_SIGNING_NAME
+
+
+class LocalDispatcher:
+    """The WSGI application of the local endpoint."""
+
+    def __init__(self, mwaa_app: WsgiApp) -> None:
+        self._mwaa_app = mwaa_app
+        self._moto_app: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def moto_loaded(self) -> bool:
+        """Whether moto has been imported and its application built."""
+        return self._moto_app is not None
+
+    def moto_app(self) -> Any:
+        """moto's dispatcher application, built (and CloudWatch fixed) on first use."""
+        if self._moto_app is None:
+            with self._lock:
+                if self._moto_app is None:
+                    from moto.moto_server.werkzeug_app import (
+                        DomainDispatcherApplication,
+                        create_backend_app,
+                    )
+
+                    from mwaa_ops.local.moto_fixes import apply_cloudwatch_fixes
+
+                    apply_cloudwatch_fixes()
+                    self._moto_app = DomainDispatcherApplication(create_backend_app)
+        return self._moto_app
+
+    def prewarm(self, services: Iterable[str] = PREWARM_SERVICES) -> None:
+        """Build moto's per-service apps now rather than on the first request."""
+        app = self.moto_app()
+        for service in services:
+            with app.lock:
+                if service not in app.app_instances:
+                    app.app_instances[service] = app.create_app(service)
+
+    def reset_moto(self) -> None:
+        """Clear moto's state (every backend of this process), if moto is loaded."""
+        if self._moto_app is None:
+            return
+        from moto.moto_api._internal import moto_api_backend
+
+        moto_api_backend.reset()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if is_mwaa_request(environ):
+            return self._mwaa_app(environ, start_response)
+        return self.moto_app()(environ, start_response)
