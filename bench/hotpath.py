@@ -54,7 +54,7 @@ def airflow_mix(count: int, *, seed: int = 7, dags: int = 20, tasks: int = 10) -
         elif r < 0.72:
             line = rng.choice(("airflow.ti_successes:1|c", "airflow.ti_failures:1|c",
                                "airflow.operator_successes_BashOperator:1|c",
-                               "airflow.dagrun.dependency-check.{}:1|c".format(dag)))
+                               f"airflow.dagrun.dependency-check.{dag}:1|c"))
         elif r < 0.79:
             line = rng.choice((
                 f"airflow.executor.open_slots:{rng.randrange(28, 33)}|g",

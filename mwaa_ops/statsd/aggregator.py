@@ -29,7 +29,8 @@ as timers. A gauge is emitted only in intervals where it was received, but a
 delta applies to its last known value, even from an earlier interval (Etsy
 statsd semantics); an unknown gauge starts at 0. At most ``max_series``
 distinct series per interval: lines for further new series are counted as
-``series_over_cap`` and dropped; every line is counted exactly once as
+``series_over_cap`` and dropped (which new series take the last free slots
+within one window is not in arrival order); every line is counted exactly once as
 accepted, rejected (by reason), filtered or over the cap.
 """
 

@@ -86,8 +86,8 @@ class Metric:
     """One parsed line.
 
     ``values`` are floats, or strings for sets. ``deltas`` says, per value,
-    whether a gauge value was signed (a delta); it is all ``False`` for the
-    other types.
+    whether a gauge value was signed (a delta); it is empty for the other
+    types.
     """
 
     name: str
@@ -177,7 +177,7 @@ def parse_values(values_part: bytes, kind: str) -> tuple[tuple[float | str, ...]
             return INVALID_UTF8
         if any(not m for m in members):
             return MISSING_VALUE
-        return members, (False,) * len(members)
+        return members, ()
     values: list[float | str] = []
     for v in raw:
         try:
@@ -189,7 +189,7 @@ def parse_values(values_part: bytes, kind: str) -> tuple[tuple[float | str, ...]
         values.append(number)
     if kind == "g":
         return tuple(values), tuple(v.lstrip()[:1] in (b"+", b"-") for v in raw)
-    return tuple(values), (False,) * len(values)
+    return tuple(values), ()
 
 
 def parse_line(line: bytes, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Metric | Rejected:
