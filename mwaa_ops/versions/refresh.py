@@ -10,7 +10,7 @@ a new version, a version gone, a moved date.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +117,24 @@ def diff_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> list[Change]:
     return changes
 
 
+def merge_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> MwaaCalendar:
+    """The fetched calendar, plus history the page no longer lists and the notes kept so far.
+
+    The versions page drops versions some time after their end of support; the
+    lag history and scorecard still need them, so they stay (reported as
+    "no longer listed" by the diff).
+    """
+    if old is None:
+        return new
+    versions = {v.version: v for v in new.versions}
+    for item in old.versions:
+        if item.version not in versions:
+            versions[item.version] = item
+        elif item.notes and not versions[item.version].notes:
+            versions[item.version] = replace(versions[item.version], notes=item.notes)
+    return MwaaCalendar(tuple(versions.values()), new.source, new.fetched_at)
+
+
 Progress = Callable[[str, str], None]  # (source name, "start" | "done" | "failed")
 
 
@@ -164,8 +182,9 @@ def refresh_calendars(
         progress(MWAA, "failed")
     else:
         mwaa.changes = diff_mwaa(previous.mwaa, fetched_mwaa)
-        mwaa.versions = len(fetched_mwaa.versions)
-        cache.write_mwaa(state_dir, fetched_mwaa)
+        merged = merge_mwaa(previous.mwaa, fetched_mwaa)
+        mwaa.versions = len(merged.versions)
+        cache.write_mwaa(state_dir, merged)
         mwaa.ok = True
         progress(MWAA, "done")
     return RefreshReport(now, [community, mwaa])

@@ -1,0 +1,85 @@
+"""Each MWAA environment's name, Airflow version and status, from the MWAA API.
+
+Uses only ``ListEnvironments`` and ``GetEnvironment`` through a boto3 client
+(made by :func:`mwaa_ops.aws.make_client`), so it works the same on the real
+service and on the project's emulator. boto3 errors become the project's
+error tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mwaa_ops.errors import (
+    AwsError,
+    EnvironmentNotFoundError,
+    FatalAwsError,
+    RetryableAwsError,
+    is_retryable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentVersion:
+    name: str
+    airflow_version: str
+    status: str
+
+
+def _translate(exc: Exception, operation: str) -> AwsError:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        kind = RetryableAwsError if is_retryable(code, status) else FatalAwsError
+        return kind(f"MWAA {operation} failed: {code} {error.get('Message', '')}".strip(), code=code, status=status)
+    return RetryableAwsError(f"MWAA {operation} failed: {exc}")
+
+
+def get_environment(client: Any, name: str) -> EnvironmentVersion:
+    """One environment; :class:`EnvironmentNotFoundError` if it does not exist."""
+    try:
+        answer = client.get_environment(Name=name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise EnvironmentNotFoundError(f"MWAA environment {name!r} does not exist") from None
+        raise _translate(exc, "GetEnvironment") from None
+    except BotoCoreError as exc:
+        raise _translate(exc, "GetEnvironment") from None
+    environment = answer.get("Environment", {})
+    return EnvironmentVersion(
+        name=environment.get("Name", name),
+        airflow_version=environment.get("AirflowVersion", ""),
+        status=environment.get("Status", ""),
+    )
+
+
+def list_environment_names(client: Any) -> list[str]:
+    """Every environment name, following ``NextToken`` pages."""
+    names: list[str] = []
+    token = ""
+    try:
+        while True:
+            answer = client.list_environments(**({"NextToken": token} if token else {}))
+            names.extend(answer.get("Environments", []))
+            token = answer.get("NextToken", "")
+            if not token:
+                return sorted(names)
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate(exc, "ListEnvironments") from None
+
+
+def read_environments(client: Any, only: str | None = None) -> list[EnvironmentVersion]:
+    """The named environment, or all of them (an environment deleted meanwhile is skipped)."""
+    if only:
+        return [get_environment(client, only)]
+    out: list[EnvironmentVersion] = []
+    for name in list_environment_names(client):
+        try:
+            out.append(get_environment(client, name))
+        except EnvironmentNotFoundError:
+            continue
+    return out
