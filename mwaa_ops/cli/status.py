@@ -1,0 +1,88 @@
+"""``mwaa-ops status``: each MWAA environment's Airflow version standing and upgrade path.
+
+Reads the environments from MWAA (the real service, ``AWS_ENDPOINT_URL`` or
+``aws.endpoint_url``, e.g. the embedded endpoint of ``mwaa-ops up``) and the
+calendars from the cache or the shipped snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mwaa_ops.aws import make_client
+from mwaa_ops.cli.common import (
+    as_of_option,
+    build_config,
+    config_option,
+    endpoint_option,
+    parse_as_of,
+)
+from mwaa_ops.cli.output import emit, fail, json_option, table
+from mwaa_ops.clock import Clock, SystemClock, today
+from mwaa_ops.errors import MwaaOpsError
+from mwaa_ops.versions.cache import load_calendars
+from mwaa_ops.versions.environments import read_environments
+from mwaa_ops.versions.report import standings
+from mwaa_ops.versions.rules import load_upgrade_rules
+from mwaa_ops.versions.standing import Standing
+
+_STYLE = {"ok": "green", "notice": "cyan", "warning": "yellow", "critical": "red", "unsupported": "bold red"}
+
+
+def _render(items: list[Standing], as_of: Any, out: Any) -> None:
+    if not items:
+        out.print("No MWAA environments found.")
+        return
+    rows = [
+        [
+            s.environment,
+            s.environment_status,
+            s.current,
+            s.newest_mwaa,
+            s.newest_community,
+            "" if s.minors_behind is None else s.minors_behind,
+            "" if s.days_behind_newest_mwaa is None else s.days_behind_newest_mwaa,
+            s.end_of_support or "none announced",
+            "" if s.days_to_end_of_support is None else s.days_to_end_of_support,
+            s.status,
+            s.path.describe() if s.path else "",
+        ]
+        for s in items
+    ]
+    out.print(
+        table(
+            f"Environment version standing as of {as_of}",
+            ["Environment", "State", "Airflow", "Newest MWAA", "Newest community", "Minors behind",
+             "Days behind", "End of support", "Days left", "Status", "Upgrade path"],
+            rows,
+        )
+    )
+    for s in items:
+        for note in s.path.notes if s.path else ():
+            out.print(f"[dim]{s.environment}: {note}[/]")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@config_option
+@click.option("--environment", default=None, help="Only this MWAA environment.")
+@endpoint_option
+@as_of_option
+@json_option
+def status(
+    config_file: str | None, environment: str | None, endpoint_url: str | None, as_of: str | None, as_json: bool
+) -> None:
+    """Each environment's version, what is newer, days to end of support, and the upgrade path."""
+    clock: Clock = parse_as_of(as_of) or SystemClock()
+    day = today(clock)
+    try:
+        config = build_config(config_file, **{"aws.endpoint_url": endpoint_url})
+        calendars = load_calendars(config.state_dir)
+        rules = load_upgrade_rules()
+        environments = read_environments(make_client("mwaa", config.aws), environment)
+        items = standings(environments, calendars, rules, day)
+    except MwaaOpsError as exc:
+        fail(str(exc), as_json)
+    emit({"as_of": day, "environments": [s.to_json() for s in items]}, as_json,
+         lambda out: _render(items, day, out))
