@@ -75,7 +75,9 @@ class LocalDispatcher:
 
         moto_api_backend.reset()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if is_mwaa_request(environ):
             return self._mwaa_app(environ, start_response)
         return self.moto_app()(environ, start_response)

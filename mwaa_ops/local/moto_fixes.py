@@ -93,7 +93,13 @@ def _patch() -> None:
         p = parse_percentile(stat)
         if p is None:
             result = original_stat(self, stat)
-            if result is None and stat not in ("Sum", "Average", "Minimum", "Maximum", "SampleCount"):
+            if result is None and stat not in (
+                "Sum",
+                "Average",
+                "Minimum",
+                "Maximum",
+                "SampleCount",
+            ):
                 raise InvalidParameterValue(f"The statistic {stat} is not supported locally")
             return result
         pairs = list(weighted(self))
@@ -177,10 +183,14 @@ def _patch() -> None:
         statistics = self._get_param("Statistics", [])
         extended = self._get_param("ExtendedStatistics", [])
         if not statistics and not extended:
-            raise InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics")
+            raise InvalidParameterCombination(
+                "Must specify either Statistics or ExtendedStatistics"
+            )
         for stat in extended:
             if parse_percentile(stat) is None:
-                raise InvalidParameterValue(f"The extended statistic {stat} is not supported locally")
+                raise InvalidParameterValue(
+                    f"The extended statistic {stat} is not supported locally"
+                )
         metric_name = self._get_param("MetricName")
         datapoints = self.cloudwatch_backend.get_metric_statistics(
             self._get_param("Namespace"),

@@ -72,7 +72,9 @@ def _body(environ: dict[str, Any]) -> dict[str, Any]:
             f"Request body is not valid JSON: {exc}", code="SerializationException", status=400
         ) from None
     if not isinstance(body, dict):
-        raise FatalAwsError("Request body must be a JSON object", code="SerializationException", status=400)
+        raise FatalAwsError(
+            "Request body must be a JSON object", code="SerializationException", status=400
+        )
     return body
 
 
@@ -94,8 +96,11 @@ class MwaaApiApp:
         except Exception:  # an emulator bug must still answer like a service would
             log.exception("event=mwaa_emulator_error path=%s", environ.get("PATH_INFO"))
             return self._respond(
-                start_response, 500, {"message": "Internal error in the MWAA emulator"},
-                request_id, "InternalServerException",
+                start_response,
+                500,
+                {"message": "Internal error in the MWAA emulator"},
+                request_id,
+                "InternalServerException",
             )
 
     def _route(self, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -113,7 +118,8 @@ class MwaaApiApp:
             except ValueError:
                 raise FatalAwsError(
                     f"MaxResults must be an integer, got {max_results!r}",
-                    code="ValidationException", status=400,
+                    code="ValidationException",
+                    status=400,
                 ) from None
             token = query.get("NextToken", [None])[0]
             return 200, emu.list_environments(max_results=limit, next_token=token, region=region)
@@ -136,7 +142,9 @@ class MwaaApiApp:
             if method == "POST":
                 body = _body(environ)
                 if "Tags" not in body:
-                    raise FatalAwsError("Missing required parameter: Tags", code="ValidationException", status=400)
+                    raise FatalAwsError(
+                        "Missing required parameter: Tags", code="ValidationException", status=400
+                    )
                 return 200, emu.tag_resource(arn, body["Tags"])
             if method == "DELETE":
                 return 200, emu.untag_resource(arn, query.get("tagKeys", []))
@@ -144,10 +152,13 @@ class MwaaApiApp:
         if path.startswith(_UNSUPPORTED_PREFIXES):
             raise FatalAwsError(
                 f"{method} {path} is part of MWAA but not implemented by the local emulator",
-                code="UnknownOperationException", status=400,
+                code="UnknownOperationException",
+                status=400,
             )
         raise FatalAwsError(
-            f"No MWAA operation matches {method} {path}", code="UnknownOperationException", status=400
+            f"No MWAA operation matches {method} {path}",
+            code="UnknownOperationException",
+            status=400,
         )
 
     def _respond(
@@ -170,4 +181,10 @@ class MwaaApiApp:
         return [data]
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    409: "Conflict",
+    500: "Internal Server Error",
+}

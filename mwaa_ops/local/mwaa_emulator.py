@@ -421,7 +421,7 @@ class MwaaEmulator:
             ),
             **copy.deepcopy(_CREATE_DEFAULTS),
         }
-        attrs.update(self._checked_members(body, attrs))
+        attrs.update(self._checked_members(body))
         attrs["LoggingConfiguration"] = self._logging(
             name, region, v.check_logging(body.get("LoggingConfiguration", {}))
         )
@@ -455,25 +455,25 @@ class MwaaEmulator:
                 for module, conf in env.attrs["LoggingConfiguration"].items()
             }
             current.update(v.check_logging(body["LoggingConfiguration"]))
-            changes["LoggingConfiguration"] = self._logging(
-                env.attrs["Name"], env.region, current
-            )
+            changes["LoggingConfiguration"] = self._logging(env.attrs["Name"], env.region, current)
         if "WorkerReplacementStrategy" in body:
             v.check_enum(
                 body["WorkerReplacementStrategy"], "workerReplacementStrategy", v.WORKER_REPLACEMENT
             )
-        changes.update(self._checked_members(body, env.attrs))
+        changes.update(self._checked_members(body))
         v.check_workers(
             changes.get("MinWorkers", env.attrs["MinWorkers"]),
             changes.get("MaxWorkers", env.attrs["MaxWorkers"]),
         )
         return changes
 
-    def _checked_members(self, body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    def _checked_members(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Optional members shared by create and update, validated."""
         out: dict[str, Any] = {}
         if body.get("WeeklyMaintenanceWindowStart") is not None:
-            out["WeeklyMaintenanceWindowStart"] = v.check_window(body["WeeklyMaintenanceWindowStart"])
+            out["WeeklyMaintenanceWindowStart"] = v.check_window(
+                body["WeeklyMaintenanceWindowStart"]
+            )
         if body.get("EnvironmentClass") is not None:
             out["EnvironmentClass"] = v.check_enum(
                 body["EnvironmentClass"], "environmentClass", v.ENVIRONMENT_CLASSES

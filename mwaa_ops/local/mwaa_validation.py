@@ -138,7 +138,8 @@ def check_network(value: Any, *, update: bool) -> dict[str, list[str]]:
     if not update:
         if not isinstance(subnets, list) or len(subnets) != SUBNETS_EXACT:
             raise _constraint(
-                subnets, "networkConfiguration.subnetIds",
+                subnets,
+                "networkConfiguration.subnetIds",
                 f"Member must have length of exactly {SUBNETS_EXACT}",
             )
         result["SubnetIds"] = [
@@ -150,7 +151,8 @@ def check_network(value: Any, *, update: bool) -> dict[str, list[str]]:
     if groups is not None:
         if not isinstance(groups, list) or not 1 <= len(groups) <= SECURITY_GROUPS_MAX:
             raise _constraint(
-                groups, "networkConfiguration.securityGroupIds",
+                groups,
+                "networkConfiguration.securityGroupIds",
                 f"Member must have length between 1 and {SECURITY_GROUPS_MAX}",
             )
         result["SecurityGroupIds"] = [
@@ -192,7 +194,9 @@ def check_tags(value: Any) -> dict[str, str]:
         raise _constraint(value, "tags", f"Member must have length between 1 and {TAGS_MAX}")
     for key, tag in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX:
-            raise _constraint(key, "tags.key", f"Member must have length between 1 and {TAG_KEY_MAX}")
+            raise _constraint(
+                key, "tags.key", f"Member must have length between 1 and {TAG_KEY_MAX}"
+            )
         if not isinstance(tag, str) or len(tag) > TAG_VALUE_MAX:
             raise _constraint(
                 tag, "tags.value", f"Member must have length less than or equal to {TAG_VALUE_MAX}"

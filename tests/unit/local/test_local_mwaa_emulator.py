@@ -1,0 +1,315 @@
+"""The MWAA emulator's pure logic: validation, status lifecycle, faults, pagination."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from mwaa_ops.clock import FakeClock
+from mwaa_ops.errors import FatalAwsError
+from mwaa_ops.local import InjectedFailure, MwaaEmulator
+from mwaa_ops.local.mwaa_versions import OfferedVersion, offered_versions
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+VALID = {
+    "ExecutionRoleArn": "arn:aws:iam::123456789012:role/mwaa",
+    "SourceBucketArn": "arn:aws:s3:::my-bucket",
+    "DagS3Path": "dags",
+    "NetworkConfiguration": {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-1"]},
+}
+
+
+@pytest.fixture()
+def clock() -> FakeClock:
+    return FakeClock(AT)
+
+
+@pytest.fixture()
+def emu(clock: FakeClock) -> MwaaEmulator:
+    return MwaaEmulator(
+        clock, create_seconds=10, update_seconds=20, delete_seconds=5, rollback_seconds=4
+    )
+
+
+def status(emu: MwaaEmulator, name: str) -> str:
+    return emu.get_environment(name)["Environment"]["Status"]
+
+
+def test_create_goes_available_after_the_delay(emu: MwaaEmulator, clock: FakeClock) -> None:
+    arn = emu.create_environment("env1", {**VALID, "AirflowVersion": "2.10.3"})["Arn"]
+    assert arn == "arn:aws:airflow:us-east-1:123456789012:environment/env1"
+    assert status(emu, "env1") == "CREATING"
+    clock.advance(9.9)
+    assert status(emu, "env1") == "CREATING"
+    clock.advance(0.1)
+    env = emu.get_environment("env1")["Environment"]
+    assert env["Status"] == "AVAILABLE"
+    assert env["AirflowVersion"] == "2.10.3"
+    assert env["CreatedAt"] == AT
+
+
+def test_zero_delay_is_available_at_once(clock: FakeClock) -> None:
+    emu = MwaaEmulator(clock, create_seconds=0)
+    emu.create_environment("quick", VALID)
+    assert status(emu, "quick") == "AVAILABLE"
+
+
+def test_default_version_is_the_latest_offered(emu: MwaaEmulator) -> None:
+    emu.create_environment("env1", VALID)
+    assert emu.get_environment("env1")["Environment"]["AirflowVersion"] == "3.3.1"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        pytest.param({"AirflowVersion": "9.9.9"}, "Invalid Airflow version", id="unknown-version"),
+        pytest.param(
+            {"AirflowVersion": "2.6.3"}, "Invalid Airflow version", id="end-of-support-passed"
+        ),
+        pytest.param(
+            {"WeeklyMaintenanceWindowStart": "SUN:03:15"}, "pattern", id="window-not-30-min"
+        ),
+        pytest.param(
+            {"WeeklyMaintenanceWindowStart": "SUNDAY:03:00"}, "length", id="window-too-long"
+        ),
+        pytest.param(
+            {"WeeklyMaintenanceWindowStart": "sun:03:00"}, "pattern", id="window-lower-case"
+        ),
+        pytest.param({"WeeklyMaintenanceWindowStart": "MON:24:00"}, "pattern", id="window-hour-24"),
+        pytest.param({"ExecutionRoleArn": "not-an-arn"}, "pattern", id="bad-role"),
+        pytest.param({"SourceBucketArn": "arn:aws:s3:::Upper"}, "pattern", id="bad-bucket"),
+        pytest.param(
+            {"NetworkConfiguration": {"SubnetIds": ["subnet-a"], "SecurityGroupIds": ["sg-1"]}},
+            "exactly 2",
+            id="one-subnet",
+        ),
+        pytest.param({"EnvironmentClass": "mw2.huge"}, "enum", id="bad-class"),
+        pytest.param({"Schedulers": 6}, "less than or equal to 5", id="too-many-schedulers"),
+        pytest.param({"MinWorkers": 5, "MaxWorkers": 2}, "MinWorkers", id="min-over-max"),
+        pytest.param(
+            {"AirflowConfigurationOptions": {"Core.X": "1"}}, "pattern", id="bad-config-key"
+        ),
+        pytest.param(
+            {"LoggingConfiguration": {"TaskLogs": {"Enabled": True, "LogLevel": "LOUD"}}},
+            "enum",
+            id="bad-log-level",
+        ),
+        pytest.param({"ExecutionRoleArn": None}, "Missing required", id="missing-role"),
+    ],
+)
+def test_create_validation(emu: MwaaEmulator, change: dict, fragment: str) -> None:
+    body = {**VALID, **change}
+    with pytest.raises(FatalAwsError) as err:
+        emu.create_environment("env1", body)
+    assert err.value.code == "ValidationException"
+    assert err.value.status == 400
+    assert fragment in str(err.value)
+    assert emu.list_environments()["Environments"] == []
+
+
+@pytest.mark.parametrize(
+    "name", ["1abc", "has space", "a" * 81, ""], ids=["digit-first", "space", "81-chars", "empty"]
+)
+def test_bad_names(emu: MwaaEmulator, name: str) -> None:
+    with pytest.raises(FatalAwsError) as err:
+        emu.create_environment(name, VALID)
+    assert err.value.code == "ValidationException"
+
+
+def test_duplicate_name_is_rejected(emu: MwaaEmulator) -> None:
+    emu.create_environment("env1", VALID)
+    with pytest.raises(FatalAwsError, match="already exists"):
+        emu.create_environment("env1", VALID)
+
+
+def test_unknown_environment_is_not_found(emu: MwaaEmulator) -> None:
+    with pytest.raises(FatalAwsError) as err:
+        emu.get_environment("missing")
+    assert (err.value.code, err.value.status) == ("ResourceNotFoundException", 404)
+
+
+def test_update_applies_changes_when_done(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("env1", "2.10.3")
+    emu.update_environment(
+        "env1", {"AirflowVersion": "2.11.2", "WeeklyMaintenanceWindowStart": "TUE:03:30"}
+    )
+    env = emu.get_environment("env1")["Environment"]
+    assert env["Status"] == "UPDATING"
+    assert env["AirflowVersion"] == "2.10.3"  # not yet
+    assert env["LastUpdate"]["Status"] == "PENDING"
+    assert env["LastUpdate"]["CreatedAt"] == AT
+    clock.advance(20)
+    env = emu.get_environment("env1")["Environment"]
+    assert (env["Status"], env["AirflowVersion"]) == ("AVAILABLE", "2.11.2")
+    assert env["WeeklyMaintenanceWindowStart"] == "TUE:03:30"
+    assert env["LastUpdate"]["Status"] == "SUCCESS"
+    assert "Error" not in env["LastUpdate"]
+
+
+def test_update_while_updating_is_rejected(emu: MwaaEmulator) -> None:
+    emu.seed_environment("env1")
+    emu.update_environment("env1", {"MaxWorkers": 5})
+    with pytest.raises(FatalAwsError, match="UPDATING"):
+        emu.update_environment("env1", {"MaxWorkers": 6})
+
+
+def test_injected_update_failure_rolls_back(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("env1", "2.10.3")
+    emu.fail_next_update("env1", error_code="UPGRADE_FAILED", message="plugins broke")
+    emu.update_environment("env1", {"AirflowVersion": "2.11.2"})
+    clock.advance(20)
+    assert status(emu, "env1") == "ROLLING_BACK"
+    clock.advance(4)
+    env = emu.get_environment("env1")["Environment"]
+    assert env["Status"] == "UPDATE_FAILED"
+    assert env["AirflowVersion"] == "2.10.3"
+    assert env["LastUpdate"]["Status"] == "FAILED"
+    assert env["LastUpdate"]["Error"] == {
+        "ErrorCode": "UPGRADE_FAILED",
+        "ErrorMessage": "plugins broke",
+    }
+    # The fault was used up, and an UPDATE_FAILED environment can be updated again.
+    emu.update_environment("env1", {"AirflowVersion": "2.11.2"})
+    clock.advance(20)
+    assert emu.get_environment("env1")["Environment"]["AirflowVersion"] == "2.11.2"
+
+
+def test_fault_for_another_environment_waits(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("a")
+    emu.seed_environment("b")
+    emu.fail_next_update("b", final_status="UNAVAILABLE")
+    emu.update_environment("a", {"MaxWorkers": 3})
+    emu.update_environment("b", {"MaxWorkers": 3})
+    clock.advance(20)
+    assert (status(emu, "a"), status(emu, "b")) == ("AVAILABLE", "UNAVAILABLE")
+
+
+def test_update_hook_decides_per_request(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("env1", "2.11.2")
+    emu.update_hook = lambda env, changes: (
+        InjectedFailure(message="no 3.x yet")
+        if changes.get("AirflowVersion", "").startswith("3.")
+        else None
+    )
+    emu.update_environment("env1", {"AirflowVersion": "3.3.1"})
+    clock.advance(30)
+    env = emu.get_environment("env1")["Environment"]
+    assert (env["Status"], env["AirflowVersion"]) == ("UPDATE_FAILED", "2.11.2")
+
+
+def test_failed_create(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.fail_next_create()
+    emu.create_environment("env1", VALID)
+    clock.advance(10)
+    env = emu.get_environment("env1")["Environment"]
+    assert env["Status"] == "CREATE_FAILED"
+    assert env["LastUpdate"]["Error"]["ErrorMessage"] == "Injected creation failure"
+
+
+def test_delete_then_gone(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("env1")
+    emu.delete_environment("env1")
+    assert status(emu, "env1") == "DELETING"
+    with pytest.raises(FatalAwsError, match="DELETING"):
+        emu.update_environment("env1", {"MaxWorkers": 2})
+    clock.advance(5)
+    with pytest.raises(FatalAwsError) as err:
+        emu.get_environment("env1")
+    assert err.value.code == "ResourceNotFoundException"
+    assert emu.list_environments()["Environments"] == []
+
+
+def test_list_paginates_in_creation_order(emu: MwaaEmulator) -> None:
+    names = [f"env{i:02d}" for i in range(7)]
+    for name in names:
+        emu.seed_environment(name)
+    seen, token = [], None
+    while True:
+        page = emu.list_environments(max_results=3, next_token=token)
+        assert len(page["Environments"]) <= 3
+        seen += page["Environments"]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == names
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"max_results": 0}, {"max_results": 26}, {"next_token": "garbage!"}],
+    ids=["zero", "over-25", "bad-token"],
+)
+def test_list_rejects_bad_paging(emu: MwaaEmulator, kwargs: dict) -> None:
+    with pytest.raises(FatalAwsError) as err:
+        emu.list_environments(**kwargs)
+    assert err.value.code == "ValidationException"
+
+
+def test_tags(emu: MwaaEmulator) -> None:
+    arn = emu.seed_environment("env1", Tags={"team": "data"})["Arn"]
+    emu.tag_resource(arn, {"cost": "42"})
+    emu.untag_resource(arn, ["team", "absent"])
+    assert emu.list_tags_for_resource(arn) == {"Tags": {"cost": "42"}}
+    assert emu.get_environment("env1")["Environment"]["Tags"] == {"cost": "42"}
+    with pytest.raises(FatalAwsError) as err:
+        emu.list_tags_for_resource(emu.arn("other"))
+    assert err.value.code == "ResourceNotFoundException"
+
+
+def test_seed_is_validated_and_ready(emu: MwaaEmulator) -> None:
+    env = emu.seed_environment("local", "2.11.2", WeeklyMaintenanceWindowStart="SAT:22:30")
+    assert (env["Status"], env["AirflowVersion"], env["WeeklyMaintenanceWindowStart"]) == (
+        "AVAILABLE",
+        "2.11.2",
+        "SAT:22:30",
+    )
+    with pytest.raises(FatalAwsError, match="Invalid Airflow version"):
+        emu.seed_environment("other", "1.10.12")
+
+
+def test_logging_configuration_gets_log_groups(emu: MwaaEmulator) -> None:
+    env = emu.seed_environment(
+        "env1", LoggingConfiguration={"TaskLogs": {"Enabled": True, "LogLevel": "WARNING"}}
+    )
+    task = env["LoggingConfiguration"]["TaskLogs"]
+    assert (
+        task["CloudWatchLogGroupArn"]
+        == "arn:aws:logs:us-east-1:123456789012:log-group:airflow-env1-Task"
+    )
+    assert "CloudWatchLogGroupArn" not in env["LoggingConfiguration"]["SchedulerLogs"]
+
+
+def test_regions_are_separate(emu: MwaaEmulator) -> None:
+    emu.seed_environment("env1", region="eu-west-1")
+    assert emu.list_environments()["Environments"] == []
+    assert emu.list_environments(region="eu-west-1")["Environments"] == ["env1"]
+
+
+def test_offered_versions_follow_the_clock(clock: FakeClock) -> None:
+    rows = (
+        OfferedVersion("2.0.2", date(2021, 5, 25), date(2024, 4, 29)),
+        OfferedVersion("2.10.3", date(2024, 12, 18), None),
+    )
+    assert offered_versions(date(2024, 4, 28), rows) == ("2.0.2",)
+    assert offered_versions(date(2024, 4, 29), rows) == ()
+    assert offered_versions(date(2025, 1, 1), rows) == ("2.10.3",)
+    emu = MwaaEmulator(clock, versions=("2.9.2",))
+    assert emu.offered_versions() == ("2.9.2",)
+    emu2 = MwaaEmulator(FakeClock(datetime(2025, 12, 29, tzinfo=UTC)))
+    assert "2.6.3" in emu2.offered_versions()
+    assert (
+        "2.6.3"
+        not in MwaaEmulator(FakeClock(datetime(2025, 12, 30, tzinfo=UTC))).offered_versions()
+    )
+
+
+def test_reset_forgets_everything(emu: MwaaEmulator) -> None:
+    emu.seed_environment("env1")
+    emu.fail_next_update()
+    emu.reset()
+    assert emu.list_environments()["Environments"] == []
+    emu.seed_environment("env1")
+    emu.update_environment("env1", {"MaxWorkers": 4})
+    emu.clock.sleep(20)
+    assert status(emu, "env1") == "AVAILABLE"
