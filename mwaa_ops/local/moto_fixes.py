@@ -66,6 +66,8 @@ def _patch() -> None:
     from moto.cloudwatch import models, responses
     from moto.cloudwatch.exceptions import InvalidParameterValue
 
+    patches: list[tuple[Any, str, Any]] = []
+
     class WeightedDatum(models.MetricDatum):
         """One of ``Values`` with its ``Count``, stored once instead of ``Count`` times."""
 
@@ -114,20 +116,20 @@ def _patch() -> None:
                 out[stat] = percentile_of(pairs, p)
         return out or None
 
-    models.Statistics.calc_sample_count = calc_sample_count
-    models.Statistics.calc_sum = calc_sum
-    models.Statistics.get_statistics_for_type = get_statistics_for_type
-    models.Statistics.extended_statistics = property(extended_statistics)
+    patches.append((models.Statistics, "calc_sample_count", calc_sample_count))
+    patches.append((models.Statistics, "calc_sum", calc_sum))
+    patches.append((models.Statistics, "get_statistics_for_type", get_statistics_for_type))
+    patches.append((models.Statistics, "extended_statistics", property(extended_statistics)))
 
     def dimension_lt(self: Any, other: Any) -> bool:
         return (self.name or "", self.value or "") < (other.name or "", other.value or "")
 
-    models.Dimension.__lt__ = dimension_lt
+    patches.append((models.Dimension, "__lt__", dimension_lt))
 
     def are_dimensions_same(left: list[Any], right: list[Any]) -> bool:
         return {(d.name, d.value) for d in left} == {(d.name, d.value) for d in right}
 
-    models.are_dimensions_same = are_dimensions_same
+    patches.append((models, "are_dimensions_same", are_dimensions_same))
 
     def get_filtered_metrics(
         self: Any, metric_name: str, namespace: str, dimensions: list[dict[str, str]]
@@ -143,7 +145,7 @@ def _patch() -> None:
                 out.append(md)
         return out
 
-    models.CloudWatchBackend.get_filtered_metrics = get_filtered_metrics
+    patches.append((models.CloudWatchBackend, "get_filtered_metrics", get_filtered_metrics))
 
     original_put = models.CloudWatchBackend.put_metric_data
 
@@ -174,7 +176,7 @@ def _patch() -> None:
         if rest:
             original_put(self, namespace, rest)
 
-    models.CloudWatchBackend.put_metric_data = put_metric_data
+    patches.append((models.CloudWatchBackend, "put_metric_data", put_metric_data))
 
     def get_metric_statistics(self: Any) -> Any:
         from moto.cloudwatch.exceptions import InvalidParameterCombination
@@ -204,4 +206,6 @@ def _patch() -> None:
         )
         return ActionResult({"Label": metric_name, "Datapoints": datapoints})
 
-    responses.CloudWatchResponse.get_metric_statistics = get_metric_statistics
+    patches.append((responses.CloudWatchResponse, "get_metric_statistics", get_metric_statistics))
+    for owner, attribute, value in patches:
+        setattr(owner, attribute, value)

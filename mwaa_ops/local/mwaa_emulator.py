@@ -102,7 +102,7 @@ class _Env:
     region: str
     attrs: dict[str, Any]
     # (due epoch seconds, action) pairs applied in order once the clock passes them.
-    timeline: list[tuple[float, Callable[[], None]]] = field(default_factory=list)
+    timeline: list[tuple[float, Callable[[], object]]] = field(default_factory=list)
 
 
 def _epoch(dt: float) -> datetime:
@@ -542,7 +542,7 @@ class MwaaEmulator:
                 return faults.pop(i)
         return None
 
-    def _schedule(self, env: _Env, due: float, action: Callable[[], None]) -> None:
+    def _schedule(self, env: _Env, due: float, action: Callable[[], object]) -> None:
         env.timeline.append((due, action))
 
     def _settle(self, env: _Env) -> None:
