@@ -1,0 +1,288 @@
+"""Airflow StatsD series to MWAA CloudWatch targets, settled once per flush interval.
+
+Airflow emits most events twice: a *legacy* name with ids inside
+(``ti.finish.<dag_id>.<task_id>.<state>``) and a *base* name (``ti.finish``),
+bare in plain StatsD mode and carrying the ids as tags in InfluxDB/DogStatsD
+mode. To count each event once in each CloudWatch metric, whatever the Airflow
+setting, :meth:`NameMapper.resolve` looks at all distinct series of an
+interval and, per family (all forms of one event), publishes exactly one form:
+
+1. the base form with tags for every variable the dimensions need ("complete";
+   a bare base is complete when the dimensions need no ids, e.g.
+   ``executor.open_slots`` or ``ti.start`` whose dimensions are ``All``);
+2. else the legacy forms;
+3. else the bare base, with ``All`` for the ids it cannot give.
+
+The other forms of that family map to ``()`` (not published). Mapping a
+distinct series is cached; an interval of already-seen series costs a few
+dictionary look-ups each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from mwaa_ops.airflow import fallback
+from mwaa_ops.airflow.catalogue import Catalogue, Family, MapRow, NameForm, load_catalogue
+from mwaa_ops.airflow.ids import KnownIds
+from mwaa_ops.airflow.target import Target, canonical
+
+Tags = tuple[tuple[str, str], ...]
+Key = tuple[str, Tags]
+
+# Form ranks: higher wins within a family and interval.
+RANK_COMPLETE_BASE = 2
+RANK_LEGACY = 1
+RANK_BARE_BASE = 0
+# Value of a dimension whose id the chosen form cannot give (the page's own word
+# for "not split by this dimension").
+ALL = "All"
+# Distinct series remembered; past this the cache starts over (memory bound;
+# the agent's series cap per interval is far below it).
+MAX_CACHED_SERIES = 1_000_000
+
+_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A family as it applies to the configured Airflow version."""
+
+    family: Family
+    rows: tuple[MapRow, ...]
+    variables: tuple[str, ...]  # ids the published dimensions use
+    legacy: tuple[NameForm, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    family: str | None  # None: not part of a family, always published
+    rank: int
+    targets: tuple[Target, ...]
+    depends_on_ids: bool = False
+
+
+class NameMapper:
+    """Maps the distinct StatsD series of one interval to CloudWatch targets.
+
+    ``environment`` becomes the ``Environment`` dimension of every target.
+    ``airflow_version`` (e.g. ``"2.11.2"``) keeps only the map rows and name
+    forms that apply to it; ``None`` uses them all. ``fallback`` forwards
+    metrics the page does not map (see :mod:`mwaa_ops.airflow.fallback`).
+    """
+
+    def __init__(
+        self,
+        environment: str,
+        *,
+        airflow_version: str | None = None,
+        catalogue: Catalogue | None = None,
+        fallback: bool = True,
+    ) -> None:
+        self.environment = environment
+        self.airflow_version = airflow_version
+        self._version = Version(airflow_version) if airflow_version else None
+        self._fallback = fallback
+        catalogue = catalogue or load_catalogue()
+        self._known = KnownIds(catalogue.seed_ids)
+        self._cache: dict[Key, _Entry] = {}
+        self._id_dependent: set[Key] = set()
+        self._exact: dict[str, _Plan] = {}
+        self._by_head: dict[str, list[tuple[NameForm, _Plan]]] = {}
+        self._generic: list[tuple[NameForm, _Plan]] = []
+        # Legacy forms whose only id is the DAG id: the remainder is a DAG id.
+        self._dag_learners: dict[str, list[NameForm]] = {}
+        for family in catalogue.families:
+            self._add_family(family)
+
+    # -- building the index -------------------------------------------------
+
+    def _add_family(self, family: Family) -> None:
+        version = self._version
+        seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
+        rows = []
+        for row in family.rows:
+            marker = (row.cloudwatch_metric, row.dimensions, row.unit)
+            if row.applies_to(version) and marker not in seen:
+                seen.add(marker)
+                rows.append(row)
+        if rows:
+            variables = tuple(dict.fromkeys(v for r in rows for v in r.dimension_variables))
+        else:
+            variables = family.variables
+        legacy = tuple(f for f in family.legacy if f.applies_to(version))
+        plan = _Plan(family, tuple(rows), variables, legacy)
+        if family.base:
+            self._exact[family.base] = plan
+        for form in legacy:
+            head = form.index_key
+            (self._by_head.setdefault(head, []) if head else self._generic).append((form, plan))
+            if form.groups == (("dag_id",),) and head:
+                self._dag_learners.setdefault(head, []).append(form)
+
+    # -- public API ---------------------------------------------------------
+
+    def learn(self, variable: str, values: Iterable[str]) -> None:
+        """Tell the mapper real ids (e.g. ``learn("dag_id", ["my.dag"])``) before any metric shows them."""
+        if any([self._known.add(variable, v) for v in values]):
+            self._forget_id_dependent()
+
+    def resolve(
+        self, keys: Iterable[Key], kinds: Mapping[Key, str] | None = None
+    ) -> dict[Key, tuple[Target, ...]]:
+        """Targets for each distinct series of ONE interval; ``()`` = do not publish.
+
+        ``keys`` are ``(name, tags)`` with the StatsD prefix removed and tags
+        sorted. ``kinds`` (``counter``/``gauge``/``timer``/``set`` per key) only
+        chooses the unit of fallback targets; without it they get ``None``.
+        """
+        keys = list(keys)
+        cache = self._cache
+        new = [k for k in keys if k not in cache]
+        if new:
+            self._learn_from(new)
+            if len(cache) + len(new) > MAX_CACHED_SERIES:
+                cache.clear()
+                self._id_dependent.clear()
+            kinds = kinds or {}
+            for key in keys:
+                if key not in cache:
+                    entry = self._classify(key[0], key[1], kinds.get(key, ""))
+                    cache[key] = entry
+                    if entry.depends_on_ids:
+                        self._id_dependent.add(key)
+        entries = [cache[k] for k in keys]
+        best: dict[str, int] = {}
+        for entry in entries:
+            family = entry.family
+            if family is not None and entry.rank > best.get(family, -1):
+                best[family] = entry.rank
+        return {
+            key: entry.targets if entry.family is None or entry.rank == best[entry.family] else ()
+            for key, entry in zip(keys, entries, strict=True)
+        }
+
+    # -- learning -----------------------------------------------------------
+
+    def _learn_from(self, keys: list[Key]) -> None:
+        learned = False
+        known = self._known
+        learners = self._dag_learners
+        for name, tags in keys:
+            if tags and known.learn_tags(tags):
+                learned = True
+            forms = learners.get(name.split(".", 1)[0])
+            if forms:
+                for form in forms:
+                    match = form.regex.fullmatch(name)
+                    if match and known.add("dag_id", match.group(1)):
+                        learned = True
+        if learned:
+            self._forget_id_dependent()
+
+    def _forget_id_dependent(self) -> None:
+        for key in self._id_dependent:
+            self._cache.pop(key, None)
+        self._id_dependent.clear()
+
+    # -- classifying one series ---------------------------------------------
+
+    def _classify(self, name: str, tags: Tags, kind: str) -> _Entry:
+        plan = self._exact.get(name)
+        if plan is not None:
+            return self._base_entry(plan, name, tags, kind)
+        candidates = self._by_head.get(name.split(".", 1)[0], ())
+        for group in (candidates, self._generic):
+            for form, plan in group:
+                match = form.regex.fullmatch(name)
+                if match is not None:
+                    entry = self._legacy_entry(plan, form, match, name, tags, kind)
+                    if entry is not None:
+                        return entry
+        if not self._fallback:
+            return _Entry(None, RANK_LEGACY, ())
+        return _Entry(None, RANK_LEGACY, (fallback.target(self.environment, name, tags, kind),))
+
+    def _base_entry(self, plan: _Plan, name: str, tags: Tags, kind: str) -> _Entry:
+        family = plan.family
+        values: dict[str, str] = {}
+        if tags:
+            tag_map = dict(tags)
+            for variable in plan.variables:
+                for tag in family.tag_names.get(variable, (variable,)):
+                    value = tag_map.get(tag)
+                    if value:
+                        values[variable] = value
+                        break
+        else:
+            tag_map = {}
+        complete = len(values) == len(plan.variables)
+        scale = 1.0
+        for variant in family.base_variants:
+            if self._version is not None:
+                if variant.versions is None or variant.versions.contains(self._version, prereleases=True):
+                    scale = variant.scale
+                    break
+            elif all(t in tag_map for t in variant.requires_tags):
+                scale = variant.scale
+                break
+        rank = RANK_COMPLETE_BASE if complete else RANK_BARE_BASE
+        return _Entry(family.key, rank, self._targets(plan, values, scale, name, kind))
+
+    def _legacy_entry(
+        self, plan: _Plan, form: NameForm, match: re.Match[str], name: str, tags: Tags, kind: str
+    ) -> _Entry | None:
+        known = self._known
+        raw: dict[str, str] = {}
+        depends = False
+        for i, variables in enumerate(form.groups, start=1):
+            text = match.group(i)
+            if len(variables) == 1:
+                raw[variables[0]] = text
+                continue
+            split = known.split(text, variables)
+            if split is None:
+                return None
+            parts, split_depends = split
+            depends = depends or split_depends
+            raw.update(zip(variables, parts, strict=True))
+        if form.guard and self._version is None and not known.knows(form.guard, raw.get(form.guard, "")):
+            return None
+        tag_map = dict(tags) if tags else {}
+        values: dict[str, str] = {}
+        for variable, value in raw.items():
+            for tag in plan.family.tag_names.get(variable, (variable,)):
+                if tag_map.get(tag):
+                    values[variable] = tag_map[tag]  # a tag has the real id
+                    break
+            else:
+                real = known.real(variable, value)
+                if real == value and known.is_ambiguous(value):
+                    depends = True
+                values[variable] = real
+        targets = self._targets(plan, values, form.scale, name, kind)
+        return _Entry(plan.family.key, RANK_LEGACY, targets, depends)
+
+    def _targets(
+        self, plan: _Plan, values: Mapping[str, str], scale: float, name: str, kind: str
+    ) -> tuple[Target, ...]:
+        env = ("Environment", self.environment)
+        if plan.rows:
+            targets = []
+            for row in plan.rows:
+                dims = [env]
+                for dim, template in row.dimensions:
+                    value = _VAR.sub(lambda m: values.get(m.group(1)) or ALL, template)
+                    dims.append((dim, value))
+                targets.append(Target(row.cloudwatch_metric, canonical(dims), row.unit, scale))
+            return tuple(targets)
+        if not self._fallback:
+            return ()
+        family = plan.family
+        pairs = [(v, values[v]) for v in plan.variables if v in values]
+        metric = family.base or name
+        return (fallback.target(self.environment, metric, pairs, family.kind or kind),)
