@@ -180,6 +180,8 @@ class Publisher:
                 "spool_bytes": self._spool.bytes,
                 "spool_datums": self._spool.datums,
                 "degraded": self._degraded,
+                "spool_quarantined_files": self._spool.quarantined_files,
+                "spool_unreadable_rows": self._spool.unreadable_rows,
                 "last_success_time": self._last_success,
                 "request_rate": self._pacer.rate,
             }
@@ -257,7 +259,8 @@ class Publisher:
             self._enter_degraded()
 
     def _replay_spool(self) -> None:
-        for entry in self._spool.oldest(ROUND_SPOOL_ROWS):
+        # A probe of a failing CloudWatch needs one row, not ten.
+        for entry in self._spool.oldest(1 if self._degraded else ROUND_SPOOL_ROWS):
             undelivered = self._deliver(list(entry.datums))
             if undelivered:
                 self._spool.replace(entry.id, undelivered)

@@ -40,6 +40,12 @@ ROW_DATUMS = MAX_DATUMS_PER_REQUEST
 # Bytes charged per row on top of its payload (SQLite record and index overhead).
 ROW_OVERHEAD_BYTES = 64
 
+# Row ids probed one by one when salvaging a damaged file.
+MAX_PROBED_IDS = 1_000_000
+
+# A damaged file is zero-filled back to its announced size only up to this size.
+MAX_PADDED_BYTES = 8 * 1024 * 1024 * 1024
+
 # Drop reasons (the ``reason`` label of datums_dropped).
 SPOOL_FULL = "spool_full"
 SPOOL_CORRUPT = "spool_corrupt"
@@ -96,6 +102,30 @@ def decode(payload: bytes) -> tuple[Datum, ...]:
     return tuple(out)
 
 
+def _pad_truncated(path: Path) -> None:
+    """Zero-fill a truncated SQLite file up to the size its header announces.
+
+    SQLite refuses a file shorter than its header's page count; padded, the
+    intact pages read again and their rows can be salvaged (rows on the lost
+    pages fail their checksum or do not read, and are counted).
+    """
+    try:
+        with path.open("r+b") as handle:
+            header = handle.read(100)
+            if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+                return
+            page_size = int.from_bytes(header[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            pages = int.from_bytes(header[28:32], "big")
+            handle.seek(0, 2)
+            size = handle.tell()
+            expected = page_size * pages
+            if 0 < size < expected <= MAX_PADDED_BYTES:
+                handle.write(b"\0" * (expected - size))
+    except OSError:
+        pass
+
+
 class Spool:
     """A bounded, durable FIFO of datums; thread-safe."""
 
@@ -107,6 +137,8 @@ class Spool:
         self._lock = threading.Lock()
         self._dropped: dict[str, int] = {}
         self.quarantined_files = 0
+        # Rows of a damaged file SQLite could not read at all: their datum count is unknown.
+        self.unreadable_rows = 0
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -148,27 +180,29 @@ class Spool:
             if source.exists():
                 source.rename(Path(str(aside) + suffix))
         salvaged: list[tuple[float, bytes]] = []
+        _pad_truncated(aside)
         try:
             old = sqlite3.connect(aside, isolation_level=None)
-            try:
-                ids = [r[0] for r in old.execute("SELECT id FROM batches ORDER BY id")]
-            except sqlite3.DatabaseError:
-                ids = []
-            for row_id in ids:
+            for row_id in self._readable_ids(old):
                 try:
                     row = old.execute(
                         "SELECT created, datums, crc, payload FROM batches WHERE id = ?", (row_id,)
                     ).fetchone()
                 except sqlite3.DatabaseError:
-                    self._count(SPOOL_CORRUPT, 1)
+                    self.unreadable_rows += 1
                     continue
-                if row and zlib.crc32(row[3]) == row[2]:
+                if row is None:
+                    continue
+                if isinstance(row[3], bytes) and zlib.crc32(row[3]) == row[2]:
                     salvaged.append((row[0], row[3]))
-                elif row:
+                else:
                     self._count(SPOOL_CORRUPT, int(row[1]) if isinstance(row[1], int) else 1)
             old.close()
         except sqlite3.DatabaseError:
             pass
+        log.warning(
+            "event=spool_salvaged rows=%s unreadable_rows=%s", len(salvaged), self.unreadable_rows
+        )
         db = self._connect(self.path)
         for created, payload in salvaged:
             try:
@@ -181,6 +215,25 @@ class Spool:
                 (created, count, len(payload) + ROW_OVERHEAD_BYTES, zlib.crc32(payload), payload),
             )
         return db
+
+    @staticmethod
+    def _readable_ids(old: sqlite3.Connection) -> list[int]:
+        """Row ids of a damaged file: a full scan if it works, else point probes.
+
+        A truncated file fails a scan at the first missing page; looking ids up
+        one by one (up to the AUTOINCREMENT high-water mark, newest
+        ``MAX_PROBED_IDS`` at most) still reaches the rows on intact pages.
+        """
+        try:
+            return [r[0] for r in old.execute("SELECT id FROM batches ORDER BY id")]
+        except sqlite3.DatabaseError:
+            pass
+        try:
+            row = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetchone()
+        except sqlite3.DatabaseError:
+            return []
+        high = int(row[0]) if row else 0
+        return list(range(max(1, high - MAX_PROBED_IDS + 1), high + 1))
 
     def _totals(self) -> tuple[int, int]:
         row = self._db.execute("SELECT COALESCE(SUM(bytes), 0), COALESCE(SUM(datums), 0) FROM batches").fetchone()

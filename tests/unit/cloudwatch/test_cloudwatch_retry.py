@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
-
+from botocore.exceptions import (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 from cloudwatch_fakes import client_error
+
 from mwaa_ops.clock import FakeClock
 from mwaa_ops.cloudwatch.pacing import MIN_RATE_PER_SECOND, Pacer
 from mwaa_ops.cloudwatch.retry import Backoff, classify
