@@ -20,6 +20,7 @@ from mwaa_ops.cli.common import (
     parse_as_of,
 )
 from mwaa_ops.cli.output import emit, fail, json_option, table
+from mwaa_ops.cli.versions import compact_table
 from mwaa_ops.clock import Clock, SystemClock, today
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.versions.cache import load_calendars
@@ -38,30 +39,37 @@ def _render(items: list[Standing], as_of: Any, out: Any) -> None:
     rows = [
         [
             s.environment,
-            s.environment_status,
             s.current,
             s.newest_mwaa,
             s.newest_community,
             "" if s.minors_behind is None else s.minors_behind,
             "" if s.days_behind_newest_mwaa is None else s.days_behind_newest_mwaa,
-            s.end_of_support or "none announced",
+            s.end_of_support or "-",
             "" if s.days_to_end_of_support is None else s.days_to_end_of_support,
-            s.status,
-            s.path.describe() if s.path else "",
+            f"[{_STYLE.get(s.status, 'magenta')}]{s.status}[/]",
         ]
         for s in items
     ]
     out.print(
-        table(
-            f"Environment version standing as of {as_of}",
-            ["Environment", "State", "Airflow", "Newest MWAA", "Newest community", "Minors behind",
-             "Days behind", "End of support", "Days left", "Status", "Upgrade path"],
-            rows,
+        compact_table(
+            table(
+                f"Environment version standing as of {as_of}",
+                ["Environment", "Airflow", "MWAA", "Community", "Minors", "Behind", "Ends", "Left",
+                 "Status"],
+                rows,
+            )
         )
     )
+    out.print(
+        "[dim]MWAA / Community: newest version offered / released. Minors: community minors "
+        "newer than the environment's. Behind: days since MWAA first offered a newer version. "
+        "Ends / Left: end of support and days to it.[/]"
+    )
     for s in items:
+        path = s.path.describe() if s.path else "no upgrade path (unknown version)"
+        out.print(f"{s.environment} ({s.environment_status or 'state unknown'}): {path}")
         for note in s.path.notes if s.path else ():
-            out.print(f"[dim]{s.environment}: {note}[/]")
+            out.print(f"[dim]  {note}[/]")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@ import click
 from rich import box
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from mwaa_ops.cli.common import as_of_option, build_config, config_option, parse_as_of
 from mwaa_ops.cli.output import console, emit, fail, json_option, table
@@ -32,15 +33,15 @@ def _target(value: bool | None) -> str:
     return {True: "met", False: "missed", None: ""}[value]
 
 
-def _compact(grid: Table) -> Table:
+def compact_table(grid: Table) -> Table:
     """Fewer rules and no edge padding, so the wide calendar fits an 80-column terminal."""
     grid.box = box.SIMPLE_HEAD
     grid.pad_edge = False
     grid.show_edge = False
     grid.padding = (0, 0, 0, 0)
     for column in grid.columns:
-        cells = [str(cell) for cell in column.cells]
-        column.min_width = max((len(cell) for cell in cells), default=0) or None
+        widths = [Text.from_markup(str(cell)).cell_len for cell in column.cells]
+        column.min_width = max(widths, default=0) or None
     return grid
 
 
@@ -61,7 +62,7 @@ def _render_report(report: VersionsReport, out: Any) -> None:
         for r in report.lags
     ]
     out.print(
-        _compact(
+        compact_table(
             table(
                 f"Airflow on Amazon MWAA as of {report.as_of} (lags in days)",
                 ["Airflow", "On MWAA", "Ends", "Py", "Released", "Lag", "X.Y.0", "MinLag", "Target"],
@@ -83,7 +84,7 @@ def _render_report(report: VersionsReport, out: Any) -> None:
         for o in card.outcomes
     ]
     out.print(
-        _compact(
+        compact_table(
             table(
                 f"Community minors since MWAA launched ({card.launch})",
                 ["Minor", "X.Y.0", "First on MWAA", "On MWAA", "Lag", "Waiting", "Outcome"],

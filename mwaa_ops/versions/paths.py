@@ -53,7 +53,11 @@ class UpgradePath:
             return "no MWAA version offered"
         if not self.steps:
             return "up to date" if self.current == self.target else f"ahead of {self.target}"
-        return "; ".join(s.describe() for s in self.steps)
+        chain = [str(self.current)]
+        for step in self.steps:
+            how = "in place" if step.kind == IN_PLACE else "new environment"
+            chain.append(f"{step.target} ({how})")
+        return " -> ".join(chain)
 
     def to_json(self) -> dict[str, Any]:
         return {
