@@ -165,5 +165,5 @@ def test_table_output_is_readable(endpoint: LocalEndpoint, tmp_path: Path, monke
     result = CliRunner().invoke(status, ["--endpoint-url", endpoint.url, "--as-of", "2026-11-25"])
     assert result.exit_code == 0, result.output
     assert "unsupported" in result.output
-    assert "old (CREATING): 2.10.3 -> 2.11.2 (in place) -> 3.3.1 (in place)" in result.output
+    assert "2.10.3 -> 2.11.2 (in place) -> 3.3.1 (in place)" in result.output
     assert "current (CREATING): 3.2.1 -> 3.3.1 (in place)" in result.output
