@@ -131,12 +131,16 @@ def versions(ctx: click.Context, config_file: str | None, as_of: str | None, as_
 
 def _render_refresh(report: RefreshReport, out: Any) -> None:
     rows = [
-        [_SOURCE_LABEL[r.name], r.url, "ok" if r.ok else "FAILED (old cache kept)", r.versions if r.ok else "",
-         len(r.changes) if r.ok else ""]
+        [r.name, "ok" if r.ok else "[red]FAILED[/] (cache kept)", r.versions if r.ok else "",
+         len(r.changes) if r.ok else "", r.url]
         for r in report.results
     ]
-    out.print(table(f"Calendar refresh at {report.fetched_at:%Y-%m-%d %H:%M} UTC",
-                    ["Source", "URL", "Result", "Versions", "Changes"], rows))
+    out.print(
+        compact_table(
+            table(f"Calendar refresh at {report.fetched_at:%Y-%m-%d %H:%M} UTC",
+                  ["Source", "Result", "Versions", "Changes", "URL"], rows)
+        )
+    )
     for result in report.results:
         if not result.ok:
             continue
