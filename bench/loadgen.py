@@ -96,6 +96,7 @@ def run(workload: Workload, host: str, port: int, rate: float, duration: float) 
     index = 0
     behind_ticks = 0
     start_wall = time.time()
+    cpu_start = sum(os.times()[:2])
     start = time.monotonic()
     end = start + duration
     next_tick = start
@@ -121,6 +122,7 @@ def run(workload: Workload, host: str, port: int, rate: float, duration: float) 
             behind_ticks += 1
             next_tick = time.monotonic()
     stop = time.monotonic()
+    cpu_used = sum(os.times()[:2]) - cpu_start
     sock.close()
     elapsed = stop - start
     return {
@@ -138,6 +140,7 @@ def run(workload: Workload, host: str, port: int, rate: float, duration: float) 
         "start_wall": start_wall,
         "expected": workload.expected(sent),
         "cpu": sorted(os.sched_getaffinity(0)),
+        "cpu_seconds": cpu_used,
     }
 
 

@@ -9,6 +9,7 @@ sum of ``VmHWM`` (peak resident set) over the tree.
 from __future__ import annotations
 
 import bisect
+import os
 import subprocess
 import threading
 import time
@@ -50,6 +51,16 @@ def peak_rss_bytes(pid: int) -> int:
     return total
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (not idle or iowait) since boot, from /proc/stat."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
+
+
 class CpuSampler:
     """Samples a process tree's CPU time every ``interval`` seconds against ``time.monotonic``."""
 
@@ -58,6 +69,7 @@ class CpuSampler:
         self._interval = interval
         self._times: list[float] = []
         self._cpu: list[float] = []
+        self._machine: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -72,19 +84,26 @@ class CpuSampler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._cpu.append(cpu_seconds(self._pid))
+            self._machine.append(machine_busy_seconds())
             self._times.append(time.monotonic())
             self._stop.wait(self._interval)
 
-    def _at(self, moment: float) -> float:
+    def _at(self, series: list[float], moment: float) -> float:
         index = bisect.bisect_left(self._times, moment)
         index = min(max(index, 0), len(self._times) - 1)
-        return self._cpu[index]
+        return series[index]
 
     def core_share(self, start: float, end: float) -> float:
-        """CPU used between two ``time.monotonic`` instants, as a share of one core (1.0 = 100%)."""
+        """CPU the tree used between two ``time.monotonic`` instants, as a share of one core."""
         if not self._times or end <= start:
             return 0.0
-        return (self._at(end) - self._at(start)) / (end - start)
+        return (self._at(self._cpu, end) - self._at(self._cpu, start)) / (end - start)
+
+    def machine_share(self, start: float, end: float) -> float:
+        """CPU all processes used in the window, in cores (2.0 = both cores of two busy)."""
+        if not self._times or end <= start:
+            return 0.0
+        return (self._at(self._machine, end) - self._at(self._machine, start)) / (end - start)
 
 
 def udp_counters() -> dict[str, int]:

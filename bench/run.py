@@ -42,6 +42,7 @@ QUICK_RATES = (5_000, 20_000)
 LOSSLESS_PERCENT = 0.1  # issue 3: "lossless (loss < 0.1%)"
 PUBLISH_DEADLINE_EXTRA_SECONDS = 5.0  # issue 3: "no later than the flush interval plus 5 seconds"
 DEFAULT_RCVBUF = 32 * 1024 * 1024  # mwaa-ops' default statsd.receive_buffer_bytes
+NOISY_PERCENT = 15.0  # other processes' CPU during a run above which it is flagged as noisy
 LOADGEN_CPU = 0
 RECEIVER_CPU = 1
 MEMORY_SERIES = 100_000  # issue 3: "peak RSS <= 100 MB with 100,000 distinct series"
@@ -196,6 +197,7 @@ def run_one(
             totals, settle = _settle(receiver, expected_total, flush_seconds)
             rss = peak_rss_bytes(receiver.pid)
             cpu = sampler.core_share(sent["start_monotonic"], sent["end_monotonic"])
+            machine = sampler.machine_share(sent["start_monotonic"], sent["end_monotonic"])
         finally:
             exit_code = receiver.stop()
         if kind == MwaaOps.name:
@@ -221,6 +223,12 @@ def run_one(
             received_percent=(100.0 * totals.received / sent["sent"]) if totals.received is not None
             and sent["sent"] else None,
             cpu_percent=100.0 * cpu,
+            loadgen_cpu_percent=100.0 * sent["cpu_seconds"] / sent["duration_seconds"],
+            # Busy CPU of everything else on the machine during the send window: > NOISY_PERCENT
+            # means other work competed for the two cores and the figures of this run are suspect.
+            other_cpu_percent=max(
+                0.0, 100.0 * (machine - cpu - sent["cpu_seconds"] / sent["duration_seconds"])
+            ),
             peak_rss_mb=rss / 1e6,
             kernel_udp={
                 key: kernel_after.get(key, 0) - kernel_before.get(key, 0)
@@ -299,7 +307,8 @@ def print_table(report: dict[str, Any]) -> None:
     console = Console(file=sys.stderr if report["options"]["json"] else sys.stdout, width=170)
     table = Table(title="StatsD receivers, one metric per datagram (rates in metrics/s)")
     for column in ("receiver", "target", "sent/s", "received", "published", "loss %", "CPU % core",
-                   "peak RSS MB", "kernel drops", "PutMetricData calls (min)", "max lag s"):
+                   "peak RSS MB", "kernel drops", "PutMetricData calls (min)", "max lag s",
+                   "other CPU %"):
         table.add_column(column, justify="left" if column == "receiver" else "right")
     for run in report["runs"]:
         if "error" in run:
@@ -315,6 +324,7 @@ def print_table(report: dict[str, Any]) -> None:
             f"{run['kernel_udp']['RcvbufErrors']:,}",
             f"{publish['put_metric_data_calls']} ({publish['min_calls']})" if publish else "-",
             "-" if lag is None else f"{lag:.1f}",
+            f"{run['other_cpu_percent']:.0f}" + (" noisy" if run["other_cpu_percent"] > NOISY_PERCENT else ""),
         )
     console.print(table)
     for kind, entry in report["summary"].items():
