@@ -51,7 +51,9 @@ def make_client(
     region = aws.region or session.region_name or FALLBACK_REGION
     options: dict[str, Any] = {"max_pool_connections": max_pool_connections}
     if max_attempts is not None:
-        options["retries"] = {"max_attempts": max_attempts, "mode": "standard"}
+        # botocore reads "max_attempts" as retries after the first call (1 would
+        # mean two calls); "total_max_attempts" counts the first call too.
+        options["retries"] = {"total_max_attempts": max_attempts, "mode": "standard"}
     if timeout_seconds is not None:
         options["connect_timeout"] = timeout_seconds
         options["read_timeout"] = timeout_seconds
