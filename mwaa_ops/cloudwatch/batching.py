@@ -1,11 +1,12 @@
 """Pack datums into as few ``PutMetricData`` requests as the limits allow.
 
 A request carries at most 1000 datums and 1 MB, and one namespace. The size of
-a datum is estimated, cheaply and from above, for both encodings botocore may
-use for CloudWatch: the ``smithy-rpc-v2-cbor`` body botocore 1.43+ sends, and
-the form-encoded ``query`` body of older botocore and of the other SDKs (always
-the larger of the two, since every float is spelled out with its key). A test
-checks the estimate against botocore's real serializers.
+a datum is estimated, cheaply and from above, for every encoding botocore may
+use for CloudWatch (its service model lists ``json``, ``smithy-rpc-v2-cbor`` and
+``query``; botocore 1.44 picks awsJson1_0, 1.43 picked CBOR, older releases
+and other SDKs the form-encoded query), and the largest bound is used: in
+practice the query one, since it spells every field's full key before every
+value. A test checks the bounds against botocore's real serializers.
 
 Packing is a two-constraint bin-packing problem. Starting from the lower bound
 ``max(ceil(n / 1000), ceil(total bytes / budget))`` requests, datums are placed
@@ -20,6 +21,7 @@ lower bound.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,35 +71,57 @@ _C_ARRAYS = 2 * (1 + len("Values") + 3)
 _C_ARRAY_ITEM = 2 * _C_FLOAT  # one value and its count
 
 
+# JSON encoding (awsJson1_0): botocore uses json.dumps' default separators,
+# '", "' and '": "', one space more than compact per pair and per item. A
+# string is counted with its quotes and escapes by json.dumps itself.
+_J_FLOAT = _Q_FLOAT
+_J_FIXED = (
+    2 + 2  # braces, ", " after the datum
+    + 2 * 6  # ": " and ", " spaces of the six fields
+    + len('"MetricName":,')
+    + len('"Dimensions":[],')
+    + len('"Timestamp":,') + _J_FLOAT
+    + len('"Unit":,')
+    + len('"StorageResolution":,') + 2
+)
+_J_DIM = len('{"Name": , "Value": }, ')
+_J_VALUE = len('"Value": , ') + _J_FLOAT
+_J_ARRAYS = len('"Values": [], "Counts": [], ')
+_J_ARRAY_ITEM = _J_FLOAT + 2
+
+
 @lru_cache(maxsize=65_536)
-def _string_sizes(text: str) -> tuple[int, int]:
-    """(UTF-8 length, percent-encoded length) of a string; names repeat, so cached."""
-    return len(text.encode("utf-8")), len(quote(text, safe="-_.~"))
+def _string_sizes(text: str) -> tuple[int, int, int]:
+    """(UTF-8, JSON-escaped, percent-encoded) lengths of a string; names repeat, so cached."""
+    return len(text.encode("utf-8")), len(json.dumps(text)), len(quote(text, safe="-_.~"))
 
 
-def estimate_sizes(datum: Datum) -> tuple[int, int]:
-    """Upper bounds of the datum's bytes in a (CBOR, query) request body."""
+def estimate_sizes(datum: Datum) -> tuple[int, int, int]:
+    """Upper bounds of the datum's bytes in a (CBOR, JSON, query) request body."""
     cbor_size = _C_FIXED
+    json_size = _J_FIXED
     query_size = _Q_FIXED
-    utf8, quoted = _string_sizes(datum.metric)
-    cbor_size += utf8
-    query_size += quoted
-    utf8, quoted = _string_sizes(datum.unit)
-    cbor_size += utf8
-    query_size += quoted
+    for text in (datum.metric, datum.unit):
+        utf8, escaped, quoted = _string_sizes(text)
+        cbor_size += utf8
+        json_size += escaped
+        query_size += quoted
     for name, value in datum.dimensions:
-        n_utf8, n_quoted = _string_sizes(name)
-        v_utf8, v_quoted = _string_sizes(value)
+        n_utf8, n_escaped, n_quoted = _string_sizes(name)
+        v_utf8, v_escaped, v_quoted = _string_sizes(value)
         cbor_size += _C_DIM + n_utf8 + v_utf8
+        json_size += _J_DIM + n_escaped + v_escaped
         query_size += _Q_DIM + n_quoted + v_quoted
     if datum.values:
         count = len(datum.values)
         cbor_size += _C_ARRAYS + count * _C_ARRAY_ITEM
+        json_size += _J_ARRAYS + 2 * count * _J_ARRAY_ITEM
         query_size += 2 * count * _Q_ARRAY_ITEM
     else:
         cbor_size += _C_VALUE
+        json_size += _J_VALUE
         query_size += _Q_VALUE
-    return cbor_size, query_size
+    return cbor_size, json_size, query_size
 
 
 def estimate_size(datum: Datum) -> int:

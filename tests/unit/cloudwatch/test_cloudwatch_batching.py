@@ -65,7 +65,18 @@ WEIRD = Datum(
 )
 
 
-@pytest.mark.parametrize("protocol", ["smithy-rpc-v2-cbor", "query"])
+PROTOCOLS = ["smithy-rpc-v2-cbor", "json", "query"]
+
+
+def test_the_installed_botocore_uses_a_protocol_we_estimate() -> None:
+    client = botocore.session.get_session().create_client(
+        "cloudwatch", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    serializer = type(getattr(client._serializer, "_serializer", client._serializer)).__name__
+    assert serializer in {"RpcV2CBORSerializer", "JSONSerializer", "QuerySerializer"}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize(
     "datums",
     [
@@ -80,7 +91,7 @@ WEIRD = Datum(
     ],
 )
 def test_estimate_is_an_upper_bound_of_the_real_body(protocol: str, datums: list[Datum]) -> None:
-    index = 0 if protocol == "smithy-rpc-v2-cbor" else 1
+    index = PROTOCOLS.index(protocol)
     estimate = sum(estimate_sizes(d)[index] for d in datums)
     actual = _body_size(protocol, datums)
     assert actual <= estimate
@@ -95,7 +106,7 @@ def test_requests_obey_limits_and_real_bodies_fit() -> None:
     assert sorted(map(id, (d for r in requests for d in r.datums))) == sorted(map(id, datums))
     for request in requests:
         assert len(request.datums) <= MAX_DATUMS_PER_REQUEST
-        for protocol in ("smithy-rpc-v2-cbor", "query"):
+        for protocol in PROTOCOLS:
             assert _body_size(protocol, list(request.datums)) < MAX_REQUEST_BYTES
 
 
