@@ -192,7 +192,7 @@ def _read_map_rows(text: str) -> list[MapRow]:
             row = MapRow(
                 airflow_metric=metric.removeprefix(AIRFLOW_PREFIX),
                 cloudwatch_metric=raw["cloudwatch_metric"].strip(),
-                dimensions=tuple((n.strip(), v.strip()) for n, v in dims),  # type: ignore[misc]
+                dimensions=tuple((n.strip(), v.strip()) for n, v in dims),
                 unit=raw["unit"].strip(),
                 versions=parse_versions(raw["airflow_versions"], where),
                 kind=kind,

@@ -54,7 +54,7 @@ def dimensions(environment: str, pairs: Iterable[tuple[str, str]]) -> Dimensions
             continue
         dims[name] = value[:MAX_DIMENSION_VALUE_LENGTH]
     kept = sorted(dims.items())[: MAX_DIMENSIONS - 1]
-    return canonical([(ENVIRONMENT, environment), *kept])
+    return canonical(((ENVIRONMENT, environment), *kept))
 
 
 def target(environment: str, name: str, pairs: Iterable[tuple[str, str]], kind: str) -> Target:

@@ -278,7 +278,7 @@ class NameMapper:
                 for dim, template in row.dimensions:
                     value = _VAR.sub(lambda m: values.get(m.group(1)) or ALL, template)
                     dims.append((dim, value))
-                targets.append(Target(row.cloudwatch_metric, canonical(dims), row.unit, scale))
+                targets.append(Target(row.cloudwatch_metric, canonical(tuple(dims)), row.unit, scale))
             return tuple(targets)
         if not self._fallback:
             return ()
