@@ -13,8 +13,8 @@ import threading
 
 from mwaa_ops.clock import Clock
 
-# Never slower than this: a probe every ten seconds still notices recovery.
-MIN_RATE_PER_SECOND = 0.1
+# Never slower than this: a request a second still notices recovery quickly.
+MIN_RATE_PER_SECOND = 1.0
 # Burst: up to this many seconds of tokens may accumulate while idle.
 BURST_SECONDS = 1.0
 

@@ -22,6 +22,7 @@ query-protocol name (``Throttling``, ``InvalidParameterValue``).
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import json
 import threading
@@ -47,6 +48,16 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
 
 def _is_cbor(headers: Any) -> bool:
     return "cbor" in (headers.get("Content-Type") or "") or bool(headers.get("smithy-protocol"))
+
+
+def _plain(body: bytes, headers: Any) -> bytes:
+    """The request body as serialized: botocore gzips PutMetricData bodies over 10 kB."""
+    if "gzip" in (headers.get("Content-Encoding") or ""):
+        try:
+            return gzip.decompress(body)
+        except OSError:
+            return b""
+    return body
 
 
 def metric_names(body: bytes, cbor: bool = True) -> list[str]:
@@ -169,7 +180,7 @@ class FaultProxy:
             self._count("throttled")
             self._error(handler, 400, "Throttling", "Rate exceeded", query_code="Throttling;Sender")
             return
-        if is_put and self.poison and self.poison.intersection(metric_names(body, _is_cbor(handler.headers))):
+        if is_put and self.poison and self.poison.intersection(metric_names(_plain(body, handler.headers), _is_cbor(handler.headers))):
             self._count("poisoned")
             self._error(
                 handler, 400, "InvalidParameterValue",
