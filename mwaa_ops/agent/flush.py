@@ -26,7 +26,7 @@ class _Aggregator(Protocol):
 
 class _Mapper(Protocol):
     def resolve(
-        self, keys: Sequence[tuple[str, Tags]]
+        self, keys: Sequence[tuple[str, Tags]], kinds: dict[tuple[str, Tags], str] | None = ...
     ) -> dict[tuple[str, Tags], tuple[Target, ...]]: ...
 
 
@@ -74,7 +74,8 @@ class FlushCycle:
     def run(self, timestamp: float) -> FlushResult:
         """Flush the interval that starts at ``timestamp``."""
         series = self._aggregator.flush()
-        targets = self._mapper.resolve([s.key for s in series]) if series else {}
+        kinds = {s.key: s.kind for s in series}
+        targets = self._mapper.resolve(list(kinds), kinds) if series else {}
         datums, dropped = self._build_datums(
             series, targets, timestamp=timestamp, storage_resolution=self._resolution
         )

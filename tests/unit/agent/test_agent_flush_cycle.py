@@ -39,7 +39,7 @@ class _Aggregator:
 
 
 class _Mapper:
-    def resolve(self, keys: Any) -> dict[Any, tuple[Target, ...]]:
+    def resolve(self, keys: Any, kinds: Any = None) -> dict[Any, tuple[Target, ...]]:
         return {key: (Target("SchedulerHeartbeat", (("Environment", "e"),), "Count"),)
                 for key in keys}
 
