@@ -144,7 +144,7 @@ class Aggregator:
         self._interval = _Interval()
         self._gauge_last: dict[SeriesKey, float] = {}
         self._line_cache: dict[bytes, tuple[Any, ...]] = {}
-        self._head_cache: dict[tuple[bytes, bytes], tuple[Any, ...]] = {}
+        self._head_cache: dict[bytes, tuple[Any, ...]] = {}
 
         # Cumulative accounting.
         self._packets = 0
@@ -340,7 +340,7 @@ class Aggregator:
                     continue
                 st.n_series += 1
                 gauges[key] = last.get(key, 0.0)
-            if len(entries) == 1 or all(e[3] == _G_DELTA for _, e, _ in entries):
+            if len(entries) == 1 or all(e[2] == _G_DELTA for _, e, _ in entries):
                 for _, e, n in entries:
                     gauges[key] = _apply_gauge(gauges[key], e, n)
             else:
@@ -370,10 +370,11 @@ class Aggregator:
             cache[line] = e
             return e
         name_part, values_part, tail = parts
-        head_key = (name_part, tail)
+        # Neither part contains the first ":", so joining on it is unambiguous.
+        head_key = name_part + b":" + tail
         head = self._head_cache.get(head_key)
         if head is None:
-            head = self._resolve_head(head_key)
+            head = self._resolve_head(head_key, name_part, tail)
         kind = head[0]
         if kind >= _K_REJECT:
             cache[line] = head
@@ -399,39 +400,40 @@ class Aggregator:
             return (_K_TIMER, key, values, 1.0 / head[2], head[3])
         elif kind == _K_SET:
             e = (_K_SET, key, frozenset(values))
+        elif not any(deltas):
+            e = (_K_GAUGE, key, _G_ABSOLUTE, values[-1], None)
+        elif all(deltas):
+            e = (_K_GAUGE, key, _G_DELTA, sum(values), None)  # type: ignore[arg-type]
         else:
-            if not any(deltas):
-                mode = _G_ABSOLUTE
-            elif all(deltas):
-                mode = _G_DELTA
-            else:
-                mode = _G_MIXED
-            e = (_K_GAUGE, key, tuple(zip(deltas, values, strict=True)), mode, sum(values))  # type: ignore[arg-type]
+            e = (_K_GAUGE, key, _G_MIXED, 0.0, tuple(zip(deltas, values, strict=True)))
         cache[line] = e
         return e
 
-    def _resolve_head(self, head_key: tuple[bytes, bytes]) -> tuple[Any, ...]:
-        """Parse and cache the name/type/tags part: (kind, key, rate, type-or-unit)."""
+    def _resolve_head(self, head_key: bytes, name_part: bytes, tail: bytes) -> tuple[Any, ...]:
+        """Parse the name/type/tags part: (kind, key, rate, type-or-unit).
+
+        Only timer heads are cached: their lines rarely repeat, so they reach
+        this cache on every new value. Other lines are cached whole.
+        """
+        head = _p.parse_head(name_part, tail)
+        if isinstance(head, str):
+            return (_K_REJECT, head)
+        name = head.name
+        if self._prefix and name.startswith(self._prefix):
+            name = name[len(self._prefix):]
+        if not name:
+            return (_K_REJECT, _p.EMPTY_NAME)
+        if (self._allow is not None and self._allow.search(name) is None) or (
+            self._block is not None and self._block.search(name) is not None
+        ):
+            return (_K_FILTERED,)
+        kind = _KIND_OF_TYPE[head.type]
+        if kind != _K_TIMER:
+            return (kind, (sys.intern(name), head.tags), head.sample_rate, head.type)
+        entry = (kind, (sys.intern(name), head.tags), head.sample_rate, "ms" if head.type == "ms" else "")
         cache = self._head_cache
         if len(cache) >= HEAD_CACHE_MAX:
             cache.clear()
-        head = _p.parse_head(*head_key)
-        if isinstance(head, str):
-            entry: tuple[Any, ...] = (_K_REJECT, head)
-        else:
-            name = head.name
-            if self._prefix and name.startswith(self._prefix):
-                name = name[len(self._prefix):]
-            if not name:
-                entry = (_K_REJECT, _p.EMPTY_NAME)
-            elif (self._allow is not None and self._allow.search(name) is None) or (
-                self._block is not None and self._block.search(name) is not None
-            ):
-                entry = (_K_FILTERED,)
-            else:
-                kind = _KIND_OF_TYPE[head.type]
-                extra = ("ms" if head.type == "ms" else "") if kind == _K_TIMER else head.type
-                entry = (kind, (sys.intern(name), head.tags), head.sample_rate, extra)
         cache[head_key] = entry
         return entry
 
@@ -467,13 +469,13 @@ class Aggregator:
 
 
 def _apply_gauge(current: float, e: tuple[Any, ...], n: int) -> float:
-    """Apply a gauge cache entry ``n`` times to ``current``."""
-    mode = e[3]
+    """Apply a gauge cache entry ``(kind, key, mode, number, ops)`` ``n`` times to ``current``."""
+    mode = e[2]
     if mode == _G_ABSOLUTE:
-        return float(e[2][-1][1])
+        return float(e[3])
     if mode == _G_DELTA:
-        return current + e[4] * n
+        return current + e[3] * n
     for _ in range(n):
-        for is_delta, value in e[2]:
+        for is_delta, value in e[4]:
             current = current + value if is_delta else value
     return current

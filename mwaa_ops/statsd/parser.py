@@ -30,6 +30,7 @@ the part of a line that repeats and only convert the value that changes.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 from mwaa_ops.statsd.series import Tags
@@ -65,6 +66,8 @@ REJECT_REASONS = frozenset(
 )
 
 _isfinite = math.isfinite
+# Tag keys and values repeat across series (dag_id, state=success, ...): share them.
+_intern = sys.intern
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,7 @@ def parse_head(name_part: bytes, tail: bytes) -> Head | str:
             key, eq, value = item.partition("=")
             if not eq or not key:
                 return BAD_TAGS
-            tags.append((key, value))
+            tags.append((_intern(key), _intern(value)))
     fields = tail_text.split("|")
     kind = fields[0].strip()
     if kind not in TYPES:
@@ -162,7 +165,7 @@ def parse_head(name_part: bytes, tail: bytes) -> Head | str:
                 key, _, value = item.partition(":")
                 if not key:
                     return BAD_TAGS
-                tags.append((key, value))
+                tags.append((_intern(key), _intern(value)))
         # Other DogStatsD fields (container id, timestamp, ...) and empty ones are ignored.
     return Head(name, kind, rate, tuple(sorted(tags)))
 
