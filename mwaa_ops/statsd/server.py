@@ -16,6 +16,7 @@ import logging
 import select
 import socket
 import threading
+import time
 
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.statsd.aggregator import Aggregator
@@ -72,6 +73,17 @@ class StatsdServer:
     def effective_receive_buffer(self) -> int:
         """SO_RCVBUF as the kernel reports it (Linux doubles the requested value)."""
         return self._effective_buffer
+
+    @property
+    def reader_cpu_seconds(self) -> float:
+        """CPU time used so far by the reader thread (0 when not running or not on Linux)."""
+        thread = self._thread
+        if thread is None or thread.ident is None or not hasattr(time, "pthread_getcpuclockid"):
+            return 0.0
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:
+            return 0.0
 
     @property
     def running(self) -> bool:
