@@ -69,18 +69,18 @@ class Case:
     def influx(self) -> bool:
         return self.mode == "influx"
 
-    def dag_spellings(self, dag_id: str) -> set[str]:
-        """DAG dimension values accepted for ``dag_id``.
+    def spelling(self, airflow_id: str) -> str:
+        """How a DAG or task id reaches its dimension (docs/metric-names.md).
 
-        The real id always. Airflow 3.3 in plain mode sends dotted DAG ids
-        only in legacy names, spelled with ``__``, and no metric carries the
-        real id, so that spelling is accepted there (but only one of the two
-        may appear: see ``test_each_dag_appears_under_one_spelling``).
+        The real id, dots included, whenever Airflow sends it in a tag or in a
+        name as is (2.x). Airflow 3.3 in plain mode sends ids only inside
+        legacy names, writing each dot as ``__``, and no metric carries the
+        real id; the mapper never guesses it back (a real id may contain
+        ``__``), so the ``__`` spelling is what is published there.
         """
-        spellings = {dag_id}
         if self.version.startswith("3.") and not self.influx:
-            spellings.add(dag_id.replace(".", "__"))
-        return spellings
+            return airflow_id.replace(".", "__")
+        return airflow_id
 
 
 CASES = [
@@ -229,16 +229,16 @@ def test_every_series_carries_the_environment_in_canonical_order(published: Publ
             assert names == sorted(names), (metric, names)
 
 
-def test_each_dag_appears_under_one_spelling(published: Published) -> None:
-    seen: dict[str, set[str]] = {}
-    for metric in ("TaskInstanceFinished", "TaskInstanceDuration", "DAGDurationSuccess"):
-        for dims in published.dims_of(metric):
-            for dag_id in E2E_DAGS:
-                if dims.get("DAG") in published.case.dag_spellings(dag_id):
-                    seen.setdefault(dag_id, set()).add(dims["DAG"])
-    assert set(seen) == set(E2E_DAGS)
-    for dag_id, spellings in seen.items():
-        assert len(spellings) == 1, f"{dag_id} published as {sorted(spellings)}"
+def test_ids_reach_dimensions_under_one_spelling(published: Published) -> None:
+    case = published.case
+    expected_dags = {case.spelling(dag) for dag in E2E_DAGS}
+    expected_tasks = {(case.spelling(dag), case.spelling(task)) for dag, task in ALL_TASKS}
+    for metric in ("TaskInstanceFinished", "TaskInstanceDuration"):
+        pairs = {(d["DAG"], d["Task"]) for d in published.dims_of(metric)}
+        assert pairs == expected_tasks, metric
+    dags = {d["DAG"] for d in published.dims_of("DAGDurationSuccess")}
+    dags |= {d["DAG"] for d in published.dims_of("DAGDurationFailed")}
+    assert dags == expected_dags
 
 
 # ---------------------------------------------------------------- scheduler
@@ -280,7 +280,9 @@ def test_task_instance_finished_once_per_task(
 ) -> None:
     expected_state = E2E_EXPECTED_TASK_STATES[dag_id][task_id]
     series = published.find(
-        "TaskInstanceFinished", DAG=published.case.dag_spellings(dag_id), Task=task_id
+        "TaskInstanceFinished",
+        DAG=published.case.spelling(dag_id),
+        Task=published.case.spelling(task_id),
     )
     by_state = {dims["State"]: published.stats("TaskInstanceFinished", dims)["Sum"] for dims in series}
     # Airflow 2.x also sends 0-valued counters for every other state; those may
@@ -300,7 +302,9 @@ def test_task_instance_duration_one_sample_per_task(
     published: Published, dag_id: str, task_id: str
 ) -> None:
     series = published.find(
-        "TaskInstanceDuration", DAG=published.case.dag_spellings(dag_id), Task=task_id
+        "TaskInstanceDuration",
+        DAG=published.case.spelling(dag_id),
+        Task=published.case.spelling(task_id),
     )
     assert len(series) == 1, series
     assert set(series[0]) == {"DAG", "Environment", "Task"}
@@ -330,7 +334,7 @@ def test_operator_successes_and_failures(published: Published) -> None:
 # -------------------------------------------------------------------- DAG runs
 @pytest.mark.parametrize("dag_id", SUCCESSFUL_DAGS)
 def test_dag_duration_success_one_sample_per_run(published: Published, dag_id: str) -> None:
-    series = published.find("DAGDurationSuccess", DAG=published.case.dag_spellings(dag_id))
+    series = published.find("DAGDurationSuccess", DAG=published.case.spelling(dag_id))
     assert len(series) == 1, series
     assert set(series[0]) == {"DAG", "Environment"}
     assert published.stats("DAGDurationSuccess", series[0])["SampleCount"] == 1
@@ -338,7 +342,7 @@ def test_dag_duration_success_one_sample_per_run(published: Published, dag_id: s
 
 def test_dag_duration_failed_one_sample(published: Published) -> None:
     (dag_id,) = FAILED_DAGS
-    series = published.find("DAGDurationFailed", DAG=published.case.dag_spellings(dag_id))
+    series = published.find("DAGDurationFailed", DAG=published.case.spelling(dag_id))
     assert len(series) == 1, series
     assert published.stats("DAGDurationFailed", series[0])["SampleCount"] == 1
 
