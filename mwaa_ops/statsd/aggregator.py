@@ -350,9 +350,9 @@ class Aggregator:
         if replay:
             for blob in blobs:
                 for line in blob.split(b"\n"):
-                    e = replay.get(line)
-                    if e is not None:
-                        gauges[e[1]] = _apply_gauge(gauges[e[1]], e, 1)
+                    found = replay.get(line)
+                    if found is not None:
+                        gauges[found[1]] = _apply_gauge(gauges[found[1]], found, 1)
         return over_cap
 
     # --------------------------------------------------------------- parsing
@@ -403,7 +403,7 @@ class Aggregator:
         elif not any(deltas):
             e = (_K_GAUGE, key, _G_ABSOLUTE, values[-1], None)
         elif all(deltas):
-            e = (_K_GAUGE, key, _G_DELTA, sum(values), None)  # type: ignore[arg-type]
+            e = (_K_GAUGE, key, _G_DELTA, sum(values), None)
         else:
             e = (_K_GAUGE, key, _G_MIXED, 0.0, tuple(zip(deltas, values, strict=True)))
         cache[line] = e
