@@ -6,9 +6,8 @@ from typing import Any
 
 import click
 
-from mwaa_ops.cli.common import config_option, endpoint_option, environment_option
+from mwaa_ops.cli.common import build_config, config_option, endpoint_option, environment_option
 from mwaa_ops.cli.output import emit, fail, json_option, table
-from mwaa_ops.cli.common import build_config
 from mwaa_ops.clock import SystemClock
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.readback import parse_duration, read_published

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 

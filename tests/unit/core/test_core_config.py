@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from mwaa_ops.config import Config, load_config
 from mwaa_ops.errors import ConfigError
@@ -14,7 +15,7 @@ def test_defaults_are_valid_and_frozen() -> None:
     assert config.namespace == "AmazonMWAA"
     assert config.flush_interval_seconds == 60
     assert config.storage_resolution == 60
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         config.environment = "other"  # type: ignore[misc]
 
 
