@@ -95,11 +95,14 @@ class JobConfig(_Frozen):
     coalesce: bool = True
     misfire_grace_time_seconds: int = Field(300, ge=1)
     max_runtime_seconds: int = Field(600, ge=1)
+    run_at_start: bool = False
 
 
 def _default_jobs() -> dict[str, JobConfig]:
     return {
-        "versions_refresh": JobConfig(trigger="cron", cron="17 4 * * *", jitter_seconds=300),
+        "versions_refresh": JobConfig(
+            trigger="cron", cron="17 4 * * *", jitter_seconds=300, run_at_start=True
+        ),
     }
 
 

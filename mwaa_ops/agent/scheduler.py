@@ -178,6 +178,9 @@ class AgentScheduler:
                 self._scheduler.remove_job(job.id)
         for name, job_config in self._jobs.items():
             self._install(name, job_config)
+            if job_config.run_at_start:
+                # Once now (on the pool, not here), then on its trigger again.
+                self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
         self._scheduler.resume()
 
     def _install(self, name: str, job: JobConfig) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mwaa_ops.agent.scheduler import JOBSTORE_FILE, AgentScheduler, JobContext
@@ -97,3 +98,20 @@ def test_changed_schedule_and_removed_jobs_are_updated(tmp_path: Path) -> None:
         assert "0:01:00" in str(second._scheduler.get_job("hourly").trigger)
     finally:
         second.shutdown()
+
+
+def test_run_at_start_runs_once_then_follows_the_trigger(tmp_path: Path) -> None:
+    before = RUNS["fast"]
+    jobs = {"hourly": JobConfig(interval_seconds=3600, run_at_start=True)}
+    scheduler = AgentScheduler(jobs, _context(), state_dir=tmp_path, registry=REGISTRY)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while RUNS["fast"] == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert RUNS["fast"] == before + 1
+        next_run = scheduler.next_run_times()["hourly"]
+        assert next_run is not None
+        assert (next_run - datetime.now(UTC)).total_seconds() > 3000
+    finally:
+        scheduler.shutdown()
