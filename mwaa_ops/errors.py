@@ -58,9 +58,8 @@ class EndpointError(MwaaOpsError, OSError):
     """The embedded local AWS endpoint could not be started (port in use, ...)."""
 
 
-# Error codes AWS documents as transient. Anything else in the 4xx range is the
-# caller's fault and is not retried.
-RETRYABLE_CODES = frozenset(
+# Codes that mean "slow down" rather than "broken": retried, and they also cut the request rate.
+THROTTLING_CODES = frozenset(
     {
         "Throttling",
         "ThrottlingException",
@@ -70,6 +69,14 @@ RETRYABLE_CODES = frozenset(
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "SlowDown",
+        "LimitExceededException",
+    }
+)
+
+# Error codes AWS documents as transient. Anything else in the 4xx range is the
+# caller's fault and is not retried.
+RETRYABLE_CODES = THROTTLING_CODES | frozenset(
+    {
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "InternalFailure",
@@ -78,7 +85,6 @@ RETRYABLE_CODES = frozenset(
         "InternalError",
         "RequestTimeout",
         "RequestTimeoutException",
-        "LimitExceededException",
     }
 )
 

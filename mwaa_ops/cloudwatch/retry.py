@@ -15,22 +15,7 @@ from dataclasses import dataclass, field
 
 import botocore.exceptions as botocore_errors
 
-from mwaa_ops.errors import is_retryable
-
-# Codes that mean "slow down" rather than "broken": they also cut the request rate.
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "LimitExceededException",
-    }
-)
+from mwaa_ops.errors import THROTTLING_CODES, is_retryable
 
 
 @dataclass
