@@ -1,13 +1,15 @@
 """Structured logging: one line per event, ``key=value`` or JSON.
 
 Callers log an event name as the message and put the facts in ``extra={"kv": {...}}``
-via :func:`event`, so both formats carry the same fields.
+via :func:`event`, so both formats carry the same fields. A message written as
+``"event=name k=v ..."`` is read into the same fields.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 import time
 from typing import Any
@@ -19,6 +21,22 @@ def event(logger: logging.Logger, level: int, name: str, **fields: Any) -> None:
     """Log one structured event."""
     if logger.isEnabledFor(level):
         logger.log(level, name, extra={_RESERVED: fields})
+
+
+def _fields(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
+    """The event name and its fields, from ``event()`` or a ``"event=x k=v"`` message."""
+    message = record.getMessage()
+    fields = dict(getattr(record, _RESERVED, {}))
+    if message.startswith("event="):
+        try:
+            parts = shlex.split(message)
+        except ValueError:
+            parts = message.split()
+        pairs = [p.split("=", 1) for p in parts]
+        if all(len(p) == 2 for p in pairs):
+            parsed = dict(pairs)
+            return parsed.pop("event"), {**parsed, **fields}
+    return message, fields
 
 
 def _quote(value: Any) -> str:
@@ -35,9 +53,10 @@ class KeyValueFormatter(logging.Formatter):
             f"ts={stamp}.{int(record.msecs):03d}Z",
             f"level={record.levelname.lower()}",
             f"logger={record.name}",
-            f"event={_quote(record.getMessage())}",
         ]
-        for key, value in getattr(record, _RESERVED, {}).items():
+        name, fields = _fields(record)
+        parts.append(f"event={_quote(name)}")
+        for key, value in fields.items():
             parts.append(f"{key}={_quote(value)}")
         if record.exc_info:
             parts.append(f"error={_quote(self.formatException(record.exc_info))}")
@@ -50,9 +69,10 @@ class JsonFormatter(logging.Formatter):
             "ts": record.created,
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
         }
-        payload.update(getattr(record, _RESERVED, {}))
+        name, fields = _fields(record)
+        payload["event"] = name
+        payload.update(fields)
         if record.exc_info:
             payload["error"] = self.formatException(record.exc_info)
         return json.dumps(payload, default=str)

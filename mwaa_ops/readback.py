@@ -54,7 +54,8 @@ def read_published(
     name_filter: str | None = None,
     progress: bool = False,
 ) -> list[dict[str, Any]]:
-    """Latest value, sum and sample count of each published metric over the window."""
+    """Per published metric: the sum of its latest minute, and sum, samples, average and
+    maximum over the window (counters read as sums, gauges and timers as averages)."""
     client = make_client("cloudwatch", config.aws)
     try:
         found = list_metrics(client, config.namespace, config.environment)
@@ -81,8 +82,8 @@ def _query(
     queries: list[dict[str, Any]] = []
     for i, metric in enumerate(found):
         stat_metric = {k: metric[k] for k in ("Namespace", "MetricName", "Dimensions")}
-        for label, stat, period in (("latest", "Average", 60), ("sum", "Sum", whole),
-                                    ("samples", "SampleCount", whole)):
+        for label, stat, period in (("latest", "Sum", 60), ("sum", "Sum", whole),
+                                    ("samples", "SampleCount", whole), ("max", "Maximum", whole)):
             queries.append({
                 "Id": f"{label}_{i}",
                 "MetricStat": {"Metric": stat_metric, "Period": period, "Stat": stat},
@@ -119,5 +120,8 @@ def _query(
             "latest_at": pairs[0][0].astimezone(UTC).isoformat() if pairs else None,
             "sum": sum(results.get(f"sum_{i}", {}).get("Values", [])) if pairs else None,
             "samples": sum(results.get(f"samples_{i}", {}).get("Values", [])) if pairs else None,
+            "max": max(results.get(f"max_{i}", {}).get("Values", []), default=None),
         })
+    for row in rows:
+        row["average"] = row["sum"] / row["samples"] if row["samples"] else None
     return [r for r in rows if r["latest"] is not None]

@@ -30,7 +30,12 @@ def metrics(
     metric_filter: str | None,
     as_json: bool,
 ) -> None:
-    """List published metrics: name, dimensions, latest value, sum and samples over --since."""
+    """List published metrics, read back from CloudWatch.
+
+    Per metric and dimension set: the sum of its latest minute (and when, UTC),
+    then sum, sample count, average and maximum over --since. Counters read
+    as sums; gauges and timers as averages and maxima.
+    """
     try:
         window = parse_duration(since)
     except ValueError as exc:
@@ -57,15 +62,17 @@ def metrics(
         out.print(
             table(
                 f"{config.namespace} · Environment={config.environment} · last {since}",
-                ["metric", "dimensions", "latest", "at (UTC)", "sum", "samples"],
+                ["metric", "dimensions", "last min", "at", "sum", "samples", "avg", "max"],
                 [
                     [
                         r["metric"],
                         ", ".join(f"{k}={v}" for k, v in r["dimensions"].items() if k != "Environment"),
                         _fmt(r["latest"]),
-                        (r["latest_at"] or "")[11:19],
+                        (r["latest_at"] or "")[11:16],
                         _fmt(r["sum"]),
                         _fmt(r["samples"]),
+                        _fmt(r["average"]),
+                        _fmt(r["max"]),
                     ]
                     for r in rows
                 ],

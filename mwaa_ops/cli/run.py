@@ -98,7 +98,10 @@ def run_agent(
     if as_json:
         print_event({"event": "stopped", "publisher": stats})
     else:
-        console(stderr=True).print(f"stopped: {stats}")
+        spooled = stats.get("spool_datums") or 0
+        left = f"{spooled} datums spooled in {config.spool_dir}, sent at next start" if spooled \
+            else "everything delivered"
+        console(stderr=True).print(f"stopped: {left}")
 
 
 def default_info(agent: Any) -> dict[str, Any]:
@@ -117,6 +120,7 @@ def default_info(agent: Any) -> dict[str, Any]:
 
 def print_banner(info: dict[str, Any]) -> None:
     out = console()
+    out.soft_wrap = True  # commands to copy must not be wrapped
     statsd = info["statsd"]
     out.print(f"[bold]mwaa-ops agent running[/] for environment [bold]{info['environment']}[/]")
     if info.get("endpoint_url"):

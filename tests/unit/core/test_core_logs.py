@@ -31,3 +31,13 @@ def test_event_skips_disabled_levels(caplog: object) -> None:
     logger = logging.getLogger("mwaa_ops.test.quiet")
     logger.setLevel(logging.ERROR)
     event(logger, logging.INFO, "nothing")  # must not raise or emit
+
+
+def test_messages_already_in_key_value_form_are_not_quoted_twice() -> None:
+    record = logging.LogRecord("mwaa_ops.local", logging.INFO, __file__, 1,
+                               "event=endpoint_stopped url=%s", ("http://127.0.0.1:4566",), None)
+    line = KeyValueFormatter().format(record)
+    assert "event=endpoint_stopped url=http://127.0.0.1:4566" in line
+    payload = json.loads(JsonFormatter().format(record))
+    assert payload["event"] == "endpoint_stopped"
+    assert payload["url"] == "http://127.0.0.1:4566"
