@@ -64,6 +64,7 @@ def version_lags(community: CommunityCalendar, mwaa: MwaaCalendar, as_of: date) 
     """Every MWAA version available by ``as_of`` with its lags, in version order."""
     minors = community.minors(as_of)
     firsts = first_of_each_minor(mwaa, as_of)
+    launch = mwaa.launch()
     rows: list[VersionLag] = []
     for item in mwaa.available_by(as_of):
         exact = community.get(item.version)
@@ -72,6 +73,10 @@ def version_lags(community: CommunityCalendar, mwaa: MwaaCalendar, as_of: date) 
         minor_date = info.first_release.released if info else None
         lag_minor = _days(item.available, minor_date)
         first = firsts.get(minor_of(item.version)) is item
+        # A minor released before MWAA existed cannot be held to the target (as in the scorecard).
+        scored = first and lag_minor is not None and not (
+            launch and minor_date and minor_date < launch
+        )
         rows.append(
             VersionLag(
                 version=item.version,
@@ -84,7 +89,7 @@ def version_lags(community: CommunityCalendar, mwaa: MwaaCalendar, as_of: date) 
                 lag_exact_days=_days(item.available, exact_date),
                 lag_minor_days=lag_minor,
                 first_of_minor=first,
-                met_target=(lag_minor <= TARGET_DAYS) if first and lag_minor is not None else None,
+                met_target=(lag_minor <= TARGET_DAYS) if scored and lag_minor is not None else None,
             )
         )
     return rows

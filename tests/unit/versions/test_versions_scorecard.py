@@ -63,6 +63,9 @@ def test_snapshot_dates_agree_with_the_reference_csv(calendars: tuple[CommunityC
         pytest.param("3.3.1", 20, 57, False, id="3.3.1"),
         # 2.0.2: 2021-05-25 - 2021-04-19 = 11 + 25 = 36; minor 2021-05-25 - 2020-12-17 = 14+31+28+31+30+25 = 159
         pytest.param("2.0.2", 36, 159, False, id="2.0.2"),
+        # 1.10.12: 2020-11-24 - 2020-08-25 = 6+30+31+24 = 91; its minor (2018-08-27) predates MWAA
+        # (launched 2020-11-24), so the 30-day target does not apply: not scored
+        pytest.param("1.10.12", 91, 820, None, id="1.10.12-before-mwaa-launch"),
     ],
 )
 def test_version_lags(
