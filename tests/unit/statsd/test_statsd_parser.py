@@ -141,7 +141,9 @@ def _valid_lines(draw: st.DrawFn) -> tuple[bytes, Metric]:
         texts = [repr(v) for v in numbers]
         if kind == "g":
             signs = draw(st.lists(st.booleans(), min_size=count, max_size=count))
-            texts = [("+" if s and v >= 0 else "") + t for s, v, t in zip(signs, numbers, texts, strict=True)]
+            # An explicit "+" only in front of a text without a sign ("-0.0" already has one).
+            texts = [("+" if s and not t.startswith("-") else "") + t
+                     for s, t in zip(signs, texts, strict=True)]
             deltas = tuple(t[0] in "+-" for t in texts)
         else:
             deltas = ()
