@@ -16,6 +16,13 @@ interval and, per family (all forms of one event), publishes exactly one form:
 The other forms of that family map to ``()`` (not published). Mapping a
 distinct series is cached; an interval of already-seen series costs a few
 dictionary look-ups each.
+
+Memory: with 100,000 distinct series the cache is most of the mapper, so its
+entries share what they can. Dimension pairs (``("DAG", "my_dag")``, with
+their id strings) are interned in a table pruned with the cache, a series
+without tags is cached under its name (the aggregator's own string) rather
+than a fresh ``(name, ())`` tuple, and past ``max_cached`` entries the cache
+keeps only the current interval's series.
 """
 
 from __future__ import annotations
@@ -41,9 +48,11 @@ RANK_BARE_BASE = 0
 # Value of a dimension whose id the chosen form cannot give (the page's own word
 # for "not split by this dimension").
 ALL = "All"
-# Distinct series remembered; past this the cache starts over (memory bound;
-# the agent's series cap per interval is far below it).
-MAX_CACHED_SERIES = 1_000_000
+# Distinct series remembered; past this the cache keeps only the series of the
+# current interval (memory bound). Twice the agent's default series cap per
+# interval (statsd.max_series, 100,000), so series that come and go between
+# intervals are not classified again every time.
+MAX_CACHED_SERIES = 200_000
 
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -82,15 +91,22 @@ class NameMapper:
         airflow_version: str | None = None,
         catalogue: Catalogue | None = None,
         fallback: bool = True,
+        max_cached: int = MAX_CACHED_SERIES,
     ) -> None:
         self.environment = environment
+        self._max_cached = max(1, max_cached)
         self.airflow_version = airflow_version
         self._version = Version(airflow_version) if airflow_version else None
         self._fallback = fallback
         catalogue = catalogue or load_catalogue()
         self._known = KnownIds(catalogue.seed_ids)
-        self._cache: dict[Key, _Entry] = {}
-        self._id_dependent: set[Key] = set()
+        # Keyed by the name alone for a series without tags, else by (name, tags).
+        self._cache: dict[str | Key, _Entry] = {}
+        self._id_dependent: set[str | Key] = set()
+        # Interned dimension pairs, shared by the cache entries' targets (pruned
+        # with the cache).
+        self._shared: dict[object, object] = {}
+        self._env_pair = ("Environment", environment)
         self._exact: dict[str, _Plan] = {}
         self._by_head: dict[str, list[tuple[NameForm, _Plan]]] = {}
         self._generic: list[tuple[NameForm, _Plan]] = []
@@ -142,20 +158,19 @@ class NameMapper:
         """
         keys = list(keys)
         cache = self._cache
-        new = [k for k in keys if k not in cache]
+        new = [k for k in keys if (k if k[1] else k[0]) not in cache]
         if new:
             self._learn_from(new)
-            if len(cache) + len(new) > MAX_CACHED_SERIES:
-                cache.clear()
-                self._id_dependent.clear()
+            cache = self._make_room(keys, len(new))
             kinds = kinds or {}
-            for key in keys:
-                if key not in cache:
+            for key in new:
+                ckey = key if key[1] else key[0]
+                if ckey not in cache:
                     entry = self._classify(key[0], key[1], kinds.get(key, ""))
-                    cache[key] = entry
+                    cache[ckey] = entry
                     if entry.depends_on_ids:
-                        self._id_dependent.add(key)
-        entries = [cache[k] for k in keys]
+                        self._id_dependent.add(ckey)
+        entries = [cache[k if k[1] else k[0]] for k in keys]
         best: dict[str, int] = {}
         for entry in entries:
             family = entry.family
@@ -165,6 +180,28 @@ class NameMapper:
             key: entry.targets if entry.family is None or entry.rank == best[entry.family] else ()
             for key, entry in zip(keys, entries, strict=True)
         }
+
+    def _make_room(self, keys: list[Key], new: int) -> dict[str | Key, _Entry]:
+        """Bound the cache: past ``max_cached`` keep only the entries of this interval's ``keys``."""
+        cache = self._cache
+        if len(cache) + new <= self._max_cached:
+            return cache
+        kept: dict[str | Key, _Entry] = {}
+        for key in keys:
+            ckey = key if key[1] else key[0]
+            entry = cache.get(ckey)
+            if entry is not None:
+                kept[ckey] = entry
+        self._cache = kept
+        self._id_dependent = {k for k in self._id_dependent if k in kept}
+        # Re-intern the pairs the kept entries use, so the table does not grow forever.
+        shared: dict[object, object] = {}
+        for entry in kept.values():
+            for target in entry.targets:
+                for pair in target.dimensions:
+                    shared.setdefault(pair, pair)
+        self._shared = shared
+        return kept
 
     # -- learning -----------------------------------------------------------
 
@@ -205,7 +242,7 @@ class NameMapper:
                         return entry
         if not self._fallback:
             return _Entry(None, RANK_LEGACY, ())
-        return _Entry(None, RANK_LEGACY, (fallback.target(self.environment, name, tags, kind),))
+        return _Entry(None, RANK_LEGACY, self._share_targets([fallback.target(self.environment, name, tags, kind)]))
 
     def _base_entry(self, plan: _Plan, name: str, tags: Tags, kind: str) -> _Entry:
         family = plan.family
@@ -270,19 +307,37 @@ class NameMapper:
     def _targets(
         self, plan: _Plan, values: Mapping[str, str], scale: float, name: str, kind: str
     ) -> tuple[Target, ...]:
-        env = ("Environment", self.environment)
         if plan.rows:
+            shared = self._shared
             targets = []
             for row in plan.rows:
-                dims = [env]
+                dims = [self._env_pair]
                 for dim, template in row.dimensions:
                     value = _VAR.sub(lambda m: values.get(m.group(1)) or ALL, template)
-                    dims.append((dim, value))
+                    pair = (dim, value)
+                    dims.append(shared.setdefault(pair, pair))  # type: ignore[arg-type]
                 targets.append(Target(row.cloudwatch_metric, canonical(tuple(dims)), row.unit, scale))
-            return tuple(targets)
+            return self._share_targets(targets)
         if not self._fallback:
             return ()
         family = plan.family
         pairs = [(v, values[v]) for v in plan.variables if v in values]
         metric = family.base or name
-        return (fallback.target(self.environment, metric, pairs, family.kind or kind),)
+        return self._share_targets([fallback.target(self.environment, metric, pairs, family.kind or kind)])
+
+    def _share_targets(self, targets: list[Target]) -> tuple[Target, ...]:
+        """``targets`` as a tuple, their dimension pairs interned.
+
+        Only the pairs: there are few distinct ones (an environment, a few
+        thousand DAG and task ids), while a whole dimension tuple is usually
+        one series' own, so interning it would cost a table slot per series.
+        """
+        shared = self._shared
+        out = []
+        for target in targets:
+            dims = target.dimensions
+            interned = tuple(shared.setdefault(p, p) for p in dims)  # type: ignore[misc]
+            if any(a is not b for a, b in zip(interned, dims, strict=True)):
+                target = Target(target.metric, interned, target.unit, target.scale)  # type: ignore[arg-type]
+            out.append(target)
+        return tuple(out)
