@@ -105,7 +105,7 @@ class NameMapper:
         self._id_dependent: set[str | Key] = set()
         # Interned dimension pairs, shared by the cache entries' targets (pruned
         # with the cache).
-        self._shared: dict[object, object] = {}
+        self._shared: dict[tuple[str, str], tuple[str, str]] = {}
         self._env_pair = ("Environment", environment)
         self._exact: dict[str, _Plan] = {}
         self._by_head: dict[str, list[tuple[NameForm, _Plan]]] = {}
@@ -195,7 +195,7 @@ class NameMapper:
         self._cache = kept
         self._id_dependent = {k for k in self._id_dependent if k in kept}
         # Re-intern the pairs the kept entries use, so the table does not grow forever.
-        shared: dict[object, object] = {}
+        shared: dict[tuple[str, str], tuple[str, str]] = {}
         for entry in kept.values():
             for target in entry.targets:
                 for pair in target.dimensions:
@@ -315,7 +315,7 @@ class NameMapper:
                 for dim, template in row.dimensions:
                     value = _VAR.sub(lambda m: values.get(m.group(1)) or ALL, template)
                     pair = (dim, value)
-                    dims.append(shared.setdefault(pair, pair))  # type: ignore[arg-type]
+                    dims.append(shared.setdefault(pair, pair))
                 targets.append(Target(row.cloudwatch_metric, canonical(tuple(dims)), row.unit, scale))
             return self._share_targets(targets)
         if not self._fallback:
@@ -336,8 +336,8 @@ class NameMapper:
         out = []
         for target in targets:
             dims = target.dimensions
-            interned = tuple(shared.setdefault(p, p) for p in dims)  # type: ignore[misc]
+            interned = tuple(shared.setdefault(p, p) for p in dims)
             if any(a is not b for a, b in zip(interned, dims, strict=True)):
-                target = Target(target.metric, interned, target.unit, target.scale)  # type: ignore[arg-type]
+                target = Target(target.metric, interned, target.unit, target.scale)
             out.append(target)
         return tuple(out)
