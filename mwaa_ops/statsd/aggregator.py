@@ -43,7 +43,8 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, cast
 
 from mwaa_ops.statsd import parser as _p
 from mwaa_ops.statsd.series import COUNTER, GAUGE, SET, TIMER, SeriesAggregate, Tags
@@ -60,6 +61,12 @@ WINDOW_MAX_BYTES = 4 * 1024 * 1024
 # Bounds of the parse caches (entries); a full cache is cleared and refilled.
 LINE_CACHE_MAX = 250_000
 HEAD_CACHE_MAX = 250_000
+# A parse cache holding more entries than this at a flush is cleared there:
+# a busy Airflow repeats a few thousand to a few tens of thousands of lines, so
+# its caches stay; tens of thousands of distinct series (about 220 bytes per
+# cached line) are mostly lines seen once or twice per interval, and clearing
+# them before the flush's own work (mapping, datums) lowers the peak.
+CACHE_KEEP_AT_FLUSH = 50_000
 # Longest example line quoted in a rejection log line.
 _EXAMPLE_BYTES = 120
 
@@ -71,6 +78,13 @@ _G_ABSOLUTE, _G_DELTA, _G_MIXED = range(3)
 _KIND_OF_TYPE = {"c": _K_COUNTER, "g": _K_GAUGE, "s": _K_SET, "ms": _K_TIMER, "h": _K_TIMER, "d": _K_TIMER}
 
 SeriesKey = tuple[str, Tags]
+
+# The samples of every non-timer aggregate: one shared, read-only empty mapping
+# instead of an empty dict per series (64 bytes each at 100,000 series).
+_NO_SAMPLES = cast(dict[float, float], MappingProxyType({}))
+# The one counter increment almost every line carries (``:1|c``), shared by the
+# parse cache entries and new counters instead of a float object each.
+_ONE = 1.0
 
 
 @dataclass(frozen=True)
@@ -189,13 +203,17 @@ class Aggregator:
             if len(last) + len(interval.gauges) > self._max_series:
                 last.clear()  # bound memory: keep only the gauges of this interval
             last.update(interval.gauges)
+            if len(self._line_cache) > CACHE_KEEP_AT_FLUSH:
+                self._line_cache = {}
+            if len(self._head_cache) > CACHE_KEEP_AT_FLUSH:
+                self._head_cache = {}
         out: list[SeriesAggregate] = []
         for (name, tags), value in interval.counters.items():
-            out.append(SeriesAggregate(name, tags, COUNTER, value))
+            out.append(SeriesAggregate(name, tags, COUNTER, value, _NO_SAMPLES))
         for (name, tags), value in interval.gauges.items():
-            out.append(SeriesAggregate(name, tags, GAUGE, value))
+            out.append(SeriesAggregate(name, tags, GAUGE, value, _NO_SAMPLES))
         for (name, tags), members in interval.sets.items():
-            out.append(SeriesAggregate(name, tags, SET, float(len(members))))
+            out.append(SeriesAggregate(name, tags, SET, float(len(members)), _NO_SAMPLES))
         units = interval.timer_units
         for key, samples in interval.timers.items():
             out.append(SeriesAggregate(key[0], key[1], TIMER, 0.0, samples, units.get(key, "")))
@@ -271,6 +289,9 @@ class Aggregator:
                         over_cap += n
                         continue
                     n_series += 1
+                    if n == 1 and e[2] is _ONE:
+                        counters[key] = _ONE  # 0.0 + 1.0 without a new float
+                        continue
                     old = 0.0
                 counters[key] = old + e[2] * n
             elif kind == _K_TIMER:
@@ -395,7 +416,8 @@ class Aggregator:
         values, deltas = parsed
         key = head[1]
         if kind == _K_COUNTER:
-            e = (_K_COUNTER, key, sum(values) / head[2])  # type: ignore[arg-type]
+            increment = sum(values) / head[2]  # type: ignore[arg-type]
+            e = (_K_COUNTER, key, _ONE if increment == 1.0 else increment)
         elif kind == _K_TIMER:
             return (_K_TIMER, key, values, 1.0 / head[2], head[3])
         elif kind == _K_SET:
