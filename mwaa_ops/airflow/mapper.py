@@ -28,7 +28,7 @@ keeps only the current interval's series.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -37,6 +37,7 @@ from mwaa_ops.airflow import fallback
 from mwaa_ops.airflow.catalogue import Catalogue, Family, MapRow, NameForm, load_catalogue
 from mwaa_ops.airflow.ids import KnownIds
 from mwaa_ops.airflow.target import Target, canonical
+from mwaa_ops.statsd.series import SeriesAggregate
 
 Tags = tuple[tuple[str, str], ...]
 Key = tuple[str, Tags]
@@ -49,10 +50,10 @@ RANK_BARE_BASE = 0
 # for "not split by this dimension").
 ALL = "All"
 # Distinct series remembered; past this the cache keeps only the series of the
-# current interval (memory bound). Twice the agent's default series cap per
-# interval (statsd.max_series, 100,000), so series that come and go between
-# intervals are not classified again every time.
-MAX_CACHED_SERIES = 200_000
+# current interval (memory bound, about 300 bytes per series). The agent's
+# default series cap per interval (statsd.max_series), so an agent at its cap
+# holds one interval's worth; pass ``max_cached`` to follow another cap.
+MAX_CACHED_SERIES = 100_000
 
 _VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -157,38 +158,64 @@ class NameMapper:
         chooses the unit of fallback targets; without it they get ``None``.
         """
         keys = list(keys)
+        kinds = kinds or {}
+        entries = self._entries(
+            [k if k[1] else k[0] for k in keys], lambda i: (keys[i][0], keys[i][1], kinds.get(keys[i], ""))
+        )
+        published = self._published(entries)
+        return dict(zip(keys, published, strict=True))
+
+    def resolve_series(self, series: Sequence[SeriesAggregate]) -> list[tuple[Target, ...]]:
+        """:meth:`resolve` for a flush's aggregates: the targets of ``series[i]`` at ``[i]``.
+
+        Same answers, less memory at the flush's peak: no ``(name, tags)``
+        tuple, kinds dict or result dict per series (pass the list to
+        :func:`mwaa_ops.cloudwatch.build_datums` as ``targets``).
+        """
+        def part(i: int) -> tuple[str, Tags, str]:
+            s = series[i]
+            return s.name, s.tags, s.kind
+
+        return self._published(self._entries([(s.name, s.tags) if s.tags else s.name for s in series], part))
+
+    def _entries(self, ckeys: list[str | Key], part: Callable[[int], tuple[str, Tags, str]]) -> list[_Entry]:
+        """Cache entries for one interval's cache keys; ``part(i)`` gives name, tags and kind of ``ckeys[i]``."""
         cache = self._cache
-        new = [k for k in keys if (k if k[1] else k[0]) not in cache]
+        new = [i for i, ck in enumerate(ckeys) if ck not in cache]
         if new:
-            self._learn_from(new)
-            cache = self._make_room(keys, len(new))
-            kinds = kinds or {}
-            for key in new:
-                ckey = key if key[1] else key[0]
+            self._learn_from([part(i)[:2] for i in new])
+            cache = self._make_room(ckeys, len(new))
+            id_dependent = self._id_dependent
+            # All keys, not only ``new``: learning may have forgotten id-dependent entries.
+            for i, ckey in enumerate(ckeys):
                 if ckey not in cache:
-                    entry = self._classify(key[0], key[1], kinds.get(key, ""))
+                    name, tags, kind = part(i)
+                    entry = self._classify(name, tags, kind)
                     cache[ckey] = entry
                     if entry.depends_on_ids:
-                        self._id_dependent.add(ckey)
-        entries = [cache[k if k[1] else k[0]] for k in keys]
+                        id_dependent.add(ckey)
+        return [cache[ck] for ck in ckeys]
+
+    @staticmethod
+    def _published(entries: list[_Entry]) -> list[tuple[Target, ...]]:
+        """Per entry, its targets if its form wins its family this interval, else ``()``."""
         best: dict[str, int] = {}
         for entry in entries:
             family = entry.family
             if family is not None and entry.rank > best.get(family, -1):
                 best[family] = entry.rank
-        return {
-            key: entry.targets if entry.family is None or entry.rank == best[entry.family] else ()
-            for key, entry in zip(keys, entries, strict=True)
-        }
+        return [
+            entry.targets if entry.family is None or entry.rank == best[entry.family] else ()
+            for entry in entries
+        ]
 
-    def _make_room(self, keys: list[Key], new: int) -> dict[str | Key, _Entry]:
+    def _make_room(self, ckeys: list[str | Key], new: int) -> dict[str | Key, _Entry]:
         """Bound the cache: past ``max_cached`` keep only the entries of this interval's ``keys``."""
         cache = self._cache
         if len(cache) + new <= self._max_cached:
             return cache
         kept: dict[str | Key, _Entry] = {}
-        for key in keys:
-            ckey = key if key[1] else key[0]
+        for ckey in ckeys:
             entry = cache.get(ckey)
             if entry is not None:
                 kept[ckey] = entry

@@ -13,7 +13,7 @@ reason, so one bad datum never costs a whole request.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mwaa_ops.airflow.target import Target
@@ -54,7 +54,7 @@ class _Merged:
 
 def build_datums(
     series: Iterable[SeriesAggregate],
-    targets: Mapping[Hashable, tuple[Target, ...]],
+    targets: Mapping[Hashable, tuple[Target, ...]] | Sequence[tuple[Target, ...]],
     *,
     timestamp: float,
     storage_resolution: int,
@@ -62,7 +62,10 @@ def build_datums(
     """Datums for one interval, and how many were dropped by reason.
 
     ``targets`` maps a series key (``SeriesAggregate.key``) to where it goes;
-    a series with no entry (or an empty tuple) is not published. ``scale`` of
+    a series with no entry (or an empty tuple) is not published. It may also
+    be a sequence aligned with ``series`` (``targets[i]`` for ``series[i]``,
+    as :meth:`NameMapper.resolve_series` returns), which saves a key tuple
+    and a dict slot per series. ``scale`` of
     each target converts the StatsD value (e.g. ms to seconds).
 
     Memory (100,000 series make 100,000 datums): the merge is looked up by
@@ -77,8 +80,15 @@ def build_datums(
     # kind -> metric -> dimensions -> slot; ``slots`` keeps the order of first appearance.
     lookup: dict[str, dict[str, dict[tuple[tuple[str, str], ...], _Merged]]] = {}
     slots: list[_Merged] = []
-    for aggregate in series:
-        for target in targets.get(aggregate.key, ()):
+    if isinstance(targets, Mapping):
+        by_key = targets
+        pairs: Iterable[tuple[SeriesAggregate, tuple[Target, ...]]] = (
+            (aggregate, by_key.get(aggregate.key, ())) for aggregate in series
+        )
+    else:
+        pairs = zip(series, targets, strict=True)
+    for aggregate, its_targets in pairs:
+        for target in its_targets:
             kind = aggregate.kind
             by_metric = lookup.get(kind)
             if by_metric is None:
@@ -87,19 +97,26 @@ def build_datums(
             if by_dims is None:
                 by_dims = by_metric[target.metric] = {}
             slot = by_dims.get(target.dimensions)
+            if kind != TIMER:
+                scale = target.scale
+                value = aggregate.value if scale == 1.0 else aggregate.value * scale
+                if slot is None:
+                    # The aggregate's own float (0.0 + value, without a new object; -0.0 -> 0.0).
+                    slots.append(_Merged(target, kind, value if value else 0.0))
+                    by_dims[target.dimensions] = slots[-1]
+                else:
+                    slot.value += value
+                continue
             if slot is None:
                 slot = by_dims[target.dimensions] = _Merged(target, kind)
                 slots.append(slot)
-            if kind == TIMER:
-                scale = target.scale
-                merged_samples = slot.samples
-                if merged_samples is None:
-                    merged_samples = slot.samples = {}
-                for value, count in aggregate.samples.items():
-                    scaled = value * scale
-                    merged_samples[scaled] = merged_samples.get(scaled, 0.0) + count
-            else:
-                slot.value += aggregate.value * target.scale
+            scale = target.scale
+            merged_samples = slot.samples
+            if merged_samples is None:
+                merged_samples = slot.samples = {}
+            for sample, count in aggregate.samples.items():
+                scaled = sample * scale
+                merged_samples[scaled] = merged_samples.get(scaled, 0.0) + count
     del lookup
 
     datums: list[Datum] = []

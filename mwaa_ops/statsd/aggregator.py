@@ -32,6 +32,11 @@ distinct series per interval: lines for further new series are counted as
 ``series_over_cap`` and dropped (which new series take the last free slots
 within one window is not in arrival order); every line is counted exactly once as
 accepted, rejected (by reason), filtered or over the cap.
+
+Memory (issue 3: 100,000 distinct series): lines of series over the cap are
+not kept in the line cache, a cache holding more than ``CACHE_KEEP_AT_FLUSH``
+entries is cleared at flush, and aggregates other than timers share one empty
+``samples`` mapping.
 """
 
 from __future__ import annotations
@@ -287,6 +292,7 @@ class Aggregator:
                 if old is None:
                     if n_series >= cap:
                         over_cap += n
+                        cache.pop(line, None)  # lines over the cap are not kept (memory)
                         continue
                     n_series += 1
                     if n == 1 and e[2] is _ONE:
@@ -319,6 +325,7 @@ class Aggregator:
                 if members is None:
                     if n_series >= cap:
                         over_cap += n
+                        cache.pop(line, None)
                         continue
                     n_series += 1
                     members = sets[key] = set()
@@ -358,6 +365,8 @@ class Aggregator:
             if key not in gauges:
                 if st.n_series >= self._max_series:
                     over_cap += sum(n for _, _, n in entries)
+                    for line, _, _ in entries:
+                        self._line_cache.pop(line, None)
                     continue
                 st.n_series += 1
                 gauges[key] = last.get(key, 0.0)

@@ -48,3 +48,20 @@ def test_a_full_cache_keeps_the_current_interval_and_answers_the_same() -> None:
     for keys, size in intervals:
         assert bounded.resolve(keys) == reference.resolve(keys)
         assert len(bounded._cache) == size
+
+
+def test_resolve_series_answers_like_resolve() -> None:
+    from mwaa_ops.statsd import COUNTER, GAUGE, SeriesAggregate
+
+    series = [
+        SeriesAggregate("ti.finish.etl.load.success", (), COUNTER, 1.0),
+        SeriesAggregate("ti.finish", (("dag_id", "etl"), ("state", "success"), ("task_id", "load")), COUNTER, 1.0),
+        SeriesAggregate("pool.open_slots.default_pool", (), GAUGE, 3.0),
+        SeriesAggregate("custom.thing", (("k", "v"),), GAUGE, 2.0),
+    ]
+    kinds = {s.key: s.kind for s in series}
+    expected = NameMapper("env").resolve(list(kinds), kinds)
+    aligned = NameMapper("env").resolve_series(series)
+    assert aligned == [expected[s.key] for s in series]
+    assert aligned[0] == ()  # the tagged twin wins the family
+    assert aligned[1] and aligned[3][0].unit == "None"
