@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from mwaa_ops.airflow.target import Target
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.logs import event
-from mwaa_ops.statsd.series import SeriesAggregate, Tags
+from mwaa_ops.statsd.series import SeriesAggregate
 from mwaa_ops.telemetry import Telemetry
 
 log = logging.getLogger("mwaa_ops.agent")
@@ -25,9 +25,7 @@ class _Aggregator(Protocol):
 
 
 class _Mapper(Protocol):
-    def resolve(
-        self, keys: Sequence[tuple[str, Tags]], kinds: dict[tuple[str, Tags], str] | None = ...
-    ) -> dict[tuple[str, Tags], tuple[Target, ...]]: ...
+    def resolve_series(self, series: Sequence[SeriesAggregate]) -> list[tuple[Target, ...]]: ...
 
 
 BuildDatums = Callable[..., tuple[list[Datum], dict[str, int]]]
@@ -74,8 +72,8 @@ class FlushCycle:
     def run(self, timestamp: float) -> FlushResult:
         """Flush the interval that starts at ``timestamp``."""
         series = self._aggregator.flush()
-        kinds = {s.key: s.kind for s in series}
-        targets = self._mapper.resolve(list(kinds), kinds) if series else {}
+        # Targets aligned with the series list: no per-key dict for 100k series.
+        targets = self._mapper.resolve_series(series) if series else []
         datums, dropped = self._build_datums(
             series, targets, timestamp=timestamp, storage_resolution=self._resolution
         )

@@ -53,7 +53,7 @@ class Agent:
             receive_buffer_bytes=statsd.receive_buffer_bytes,
             telemetry=self.telemetry,
         )
-        self.mapper = NameMapper(config.environment)
+        self.mapper = NameMapper(config.environment, max_cached=statsd.max_series)
         self.publisher = Publisher(
             self._cloudwatch_client,
             config.namespace,

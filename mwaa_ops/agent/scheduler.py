@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -155,6 +154,9 @@ class AgentScheduler:
         self._clock = clock or SystemClock()
         self.runner = JobRunner(context, self._jobs)
         if state_dir is not None:
+            # Imported here: SQLAlchemy costs ~13 MB, only worth it with a persistent store.
+            from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
             state_dir.mkdir(parents=True, exist_ok=True)
             store: Any = SQLAlchemyJobStore(url=f"sqlite:///{state_dir / JOBSTORE_FILE}")
         else:

@@ -10,6 +10,7 @@ that needs it, so starting the endpoint stays quick.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -68,8 +69,12 @@ class LocalDispatcher:
                     app.app_instances[service] = app.create_app(service)
 
     def reset_moto(self) -> None:
-        """Clear moto's state (every backend of this process), if moto is loaded."""
-        if self._moto_app is None:
+        """Clear moto's state (every backend of this process), if moto is loaded.
+
+        moto's state is per process, so another endpoint may have filled it
+        even when this one has not loaded moto yet.
+        """
+        if "moto" not in sys.modules:
             return
         from moto.moto_api._internal import moto_api_backend
 

@@ -26,6 +26,7 @@ ENV = "crash"
 def proxy() -> Iterator[tuple[LocalEndpoint, FaultProxy]]:
     endpoint = LocalEndpoint("127.0.0.1", 0)
     endpoint.start()
+    endpoint.reset()  # moto's state is per process: start from an empty CloudWatch
     fault = FaultProxy(endpoint.url).start()
     yield endpoint, fault
     fault.stop()

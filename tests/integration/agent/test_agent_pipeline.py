@@ -22,6 +22,7 @@ ENV = "itest"
 def endpoint() -> Iterator[LocalEndpoint]:
     local = LocalEndpoint("127.0.0.1", 0)
     local.start()
+    local.reset()  # moto's state is per process: start from an empty CloudWatch
     yield local
     local.stop()
 
@@ -105,8 +106,8 @@ def test_statsd_in_mwaa_names_out_with_exact_totals(tmp_path: Path, endpoint: Lo
     assert statistic(cw, "DAGDurationSuccess", duration, "p90") == pytest.approx(270, rel=0.02)
     names = metric_names(cw)
     # Every datum carries Environment; the agent's own counters are there too.
-    assert all(dims.get("Environment") == ENV for sets in names.values() for dims in sets)
-    assert "AgentLinesReceived" in names
+    assert all(dims.get("Environment") == ENV for sets in names.values() for dims in sets), names
+    assert {"Environment": ENV, "Function": "MwaaOpsAgent"} in names["AgentLinesReceived"]
 
 
 def test_bad_config_stops_start_up_with_the_key_named(tmp_path: Path) -> None:

@@ -39,15 +39,14 @@ class _Aggregator:
 
 
 class _Mapper:
-    def resolve(self, keys: Any, kinds: Any = None) -> dict[Any, tuple[Target, ...]]:
-        return {key: (Target("SchedulerHeartbeat", (("Environment", "e"),), "Count"),)
-                for key in keys}
+    def resolve_series(self, series: Any) -> list[tuple[Target, ...]]:
+        return [(Target("SchedulerHeartbeat", (("Environment", "e"),), "Count"),) for _ in series]
 
 
 def _build(series: Any, targets: Any, *, timestamp: float, storage_resolution: int) -> Any:
     datums = [Datum(t.metric, t.dimensions, timestamp, t.unit, value=s.value,
                     storage_resolution=storage_resolution)
-              for s in series for t in targets[s.key]]
+              for s, found in zip(series, targets, strict=True) for t in found]
     return datums, {"non_finite": 1}
 
 
