@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from mwaa_ops.airflow.target import Target
 from mwaa_ops.cloudwatch.compress import compress
@@ -135,46 +136,25 @@ def build_datums(
 
 def _to_datums(slot: _Merged, timestamp: float, storage_resolution: int) -> list[Datum]:
     target = slot.target
+
+    datum = partial(
+        Datum,
+        metric=target.metric,
+        dimensions=target.dimensions,
+        timestamp=timestamp,
+        unit=target.unit,
+        storage_resolution=storage_resolution,
+    )
     if slot.kind != TIMER:
-        return [
-            Datum(
-                metric=target.metric,
-                dimensions=target.dimensions,
-                timestamp=timestamp,
-                unit=target.unit,
-                value=_clamp_tiny(slot.value),
-                storage_resolution=storage_resolution,
-            )
-        ]
+        return [datum(value=_clamp_tiny(slot.value))]
     samples: dict[float, float] = {}
     for value, count in (slot.samples or {}).items():
         value = _clamp_tiny(value)
         samples[value] = samples.get(value, 0.0) + count
     if any(not math.isfinite(v) for v in samples):
         # Compression cannot bucket NaN; one datum carrying the bad value is dropped.
-        return [
-            Datum(
-                metric=target.metric,
-                dimensions=target.dimensions,
-                timestamp=timestamp,
-                unit=target.unit,
-                values=tuple(samples),
-                counts=tuple(samples.values()),
-                storage_resolution=storage_resolution,
-            )
-        ]
-    return [
-        Datum(
-            metric=target.metric,
-            dimensions=target.dimensions,
-            timestamp=timestamp,
-            unit=target.unit,
-            values=values,
-            counts=counts,
-            storage_resolution=storage_resolution,
-        )
-        for values, counts in compress(samples)
-    ]
+        return [datum(values=tuple(samples), counts=tuple(samples.values()))]
+    return [datum(values=values, counts=counts) for values, counts in compress(samples)]
 
 
 def _clamp_tiny(value: float) -> float:
