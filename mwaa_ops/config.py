@@ -67,7 +67,7 @@ class PublisherConfig(_Frozen):
     """Delivery to CloudWatch: queue, spool and retries."""
 
     queue_max_datums: int = Field(200_000, ge=1000)
-    spool_max_bytes: int = Field(512 * 1024 * 1024, ge=1024 * 1024)
+    spool_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
     max_attempts: int = Field(8, ge=1, le=100)
     backoff_base_seconds: float = Field(0.2, gt=0, le=60)
     backoff_max_seconds: float = Field(30.0, gt=0, le=3600)
