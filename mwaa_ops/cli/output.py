@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -40,8 +41,16 @@ def print_event(data: Any) -> None:
     sys.stdout.flush()
 
 
+# Width when the output is not a terminal (a pipe, a file, a CI log): wide
+# enough that tables keep one line per row instead of rich's 80 columns.
+PIPE_WIDTH = 240
+
+
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out.width = PIPE_WIDTH
+    return out
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
