@@ -37,7 +37,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results"
 
-DEFAULT_RATES = (50_000, 100_000, 200_000, 300_000, 400_000, 600_000)
+DEFAULT_RATES = (50_000, 100_000, 200_000, 250_000, 300_000, 400_000, 600_000)
 QUICK_RATES = (5_000, 20_000)
 LOSSLESS_PERCENT = 0.1  # issue 3: "lossless (loss < 0.1%)"
 PUBLISH_DEADLINE_EXTRA_SECONDS = 5.0  # issue 3: "no later than the flush interval plus 5 seconds"
@@ -375,7 +375,7 @@ def _memory_runs(args: argparse.Namespace, pins: dict[str, Any], sink: Sink) -> 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="mwaa-ops vs Etsy statsd vs collectd")
-    parser.add_argument("--rates", default=None, help="comma-separated metrics/s (default 50k..600k)")
+    parser.add_argument("--rates", default=None, help="comma-separated metrics/s (default 50k,100k,200k,250k,300k,400k,600k)")
     parser.add_argument("--duration", type=float, default=None, help="seconds per rate (default 10)")
     parser.add_argument("--flush-interval", type=int, default=None, help="seconds (default 5)")
     parser.add_argument("--receivers", default=None, help="comma-separated: mwaa-ops,etsy-statsd,collectd")
