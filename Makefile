@@ -7,10 +7,14 @@ STAMP   = $(VENV)/.installed
 .PHONY: up test lint bench clean
 
 $(STAMP): pyproject.toml
+	@echo "==> [1/3] virtual environment $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] pip (first run, or pyproject.toml changed)"
 	$(BIN)/python -m pip install -q --upgrade pip
+	@echo "==> [3/3] mwaa-ops and its dependencies (about a minute on a fresh machine)"
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> installed"
 
 up: $(STAMP)
 	$(BIN)/mwaa-ops up $(ARGS)
