@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -37,7 +37,7 @@ AIRFLOW_PREFIX = "airflow."
 
 COUNTER, GAUGE, TIMER = "counter", "gauge", "timer"
 _KINDS = (COUNTER, GAUGE, TIMER)
-_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+TEMPLATE_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def parse_versions(text: str, where: str) -> SpecifierSet | None:
@@ -57,7 +57,7 @@ def _applies(versions: SpecifierSet | None, version: Version | None) -> bool:
 
 def template_variables(template: str) -> tuple[str, ...]:
     """The ``{variables}`` of a name template, in order."""
-    return tuple(_VAR.findall(template))
+    return tuple(TEMPLATE_VARIABLE.findall(template))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ class Catalogue:
 
 def compile_template(template: str, patterns: Mapping[str, str]) -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]]:
     """A full-match regex for ``template`` and the variables of each group."""
-    parts = _VAR.split(template)  # literal, var, literal, var, ..., literal
+    parts = TEMPLATE_VARIABLE.split(template)  # literal, var, literal, var, ..., literal
     regex: list[str] = []
     groups: list[list[str]] = []
     previous_free = False
@@ -321,8 +321,3 @@ def load_catalogue() -> Catalogue:
         _DEFAULT = build_catalogue(_read_data(MAP_FILE), _read_data(FORMS_FILE))
     return _DEFAULT
 
-
-def rows_for(catalogue: Catalogue, version: str | None) -> Iterable[MapRow]:
-    """The map rows that apply to ``version`` (all of them when it is ``None``)."""
-    ver = Version(version) if version else None
-    return (r for r in catalogue.rows if r.applies_to(ver))

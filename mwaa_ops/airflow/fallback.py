@@ -13,14 +13,12 @@ import re
 from collections.abc import Iterable
 
 from mwaa_ops.airflow.target import Dimensions, Target, canonical
-
-# MetricDatum.MetricName: 1-255 characters (CloudWatch API reference).
-MAX_METRIC_NAME_LENGTH = 255
-# MetricDatum.Dimensions: at most 30 per metric (CloudWatch API reference).
-MAX_DIMENSIONS = 30
-# Dimension.Name 1-255 and Dimension.Value 1-1024 characters (CloudWatch API reference).
-MAX_DIMENSION_NAME_LENGTH = 255
-MAX_DIMENSION_VALUE_LENGTH = 1024
+from mwaa_ops.cloudwatch.limits import (
+    MAX_DIMENSION_NAME_LENGTH,
+    MAX_DIMENSION_VALUE_LENGTH,
+    MAX_DIMENSIONS,
+    MAX_METRIC_NAME_LENGTH,
+)
 
 ENVIRONMENT = "Environment"
 

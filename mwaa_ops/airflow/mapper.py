@@ -34,7 +34,14 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from mwaa_ops.airflow import fallback
-from mwaa_ops.airflow.catalogue import Catalogue, Family, MapRow, NameForm, load_catalogue
+from mwaa_ops.airflow.catalogue import (
+    TEMPLATE_VARIABLE,
+    Catalogue,
+    Family,
+    MapRow,
+    NameForm,
+    load_catalogue,
+)
 from mwaa_ops.airflow.ids import KnownIds
 from mwaa_ops.airflow.target import Target, canonical
 from mwaa_ops.statsd.series import SeriesAggregate
@@ -55,9 +62,6 @@ ALL = "All"
 # holds one interval's worth; pass ``max_cached`` to follow another cap.
 MAX_CACHED_SERIES = 100_000
 
-_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A family as it applies to the configured Airflow version."""
@@ -65,7 +69,6 @@ class _Plan:
     family: Family
     rows: tuple[MapRow, ...]
     variables: tuple[str, ...]  # ids the published dimensions use
-    legacy: tuple[NameForm, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,6 @@ class NameMapper:
     ) -> None:
         self.environment = environment
         self._max_cached = max(1, max_cached)
-        self.airflow_version = airflow_version
         self._version = Version(airflow_version) if airflow_version else None
         self._fallback = fallback
         catalogue = catalogue or load_catalogue()
@@ -104,10 +106,10 @@ class NameMapper:
         # Keyed by the name alone for a series without tags, else by (name, tags).
         self._cache: dict[str | Key, _Entry] = {}
         self._id_dependent: set[str | Key] = set()
-        # Interned dimension pairs, shared by the cache entries' targets (pruned
-        # with the cache).
-        self._shared: dict[tuple[str, str], tuple[str, str]] = {}
         self._env_pair = ("Environment", environment)
+        # Interned dimension pairs, shared by the cache entries' targets (pruned
+        # with the cache); the environment's pair is the mapper's own.
+        self._shared: dict[tuple[str, str], tuple[str, str]] = {self._env_pair: self._env_pair}
         self._exact: dict[str, _Plan] = {}
         self._by_head: dict[str, list[tuple[NameForm, _Plan]]] = {}
         self._generic: list[tuple[NameForm, _Plan]] = []
@@ -132,7 +134,7 @@ class NameMapper:
         else:
             variables = family.variables
         legacy = tuple(f for f in family.legacy if f.applies_to(version))
-        plan = _Plan(family, tuple(rows), variables, legacy)
+        plan = _Plan(family, tuple(rows), variables)
         if family.base:
             self._exact[family.base] = plan
         for form in legacy:
@@ -222,7 +224,7 @@ class NameMapper:
         self._cache = kept
         self._id_dependent = {k for k in self._id_dependent if k in kept}
         # Re-intern the pairs the kept entries use, so the table does not grow forever.
-        shared: dict[tuple[str, str], tuple[str, str]] = {}
+        shared: dict[tuple[str, str], tuple[str, str]] = {self._env_pair: self._env_pair}
         for entry in kept.values():
             for target in entry.targets:
                 for pair in target.dimensions:
@@ -274,16 +276,12 @@ class NameMapper:
     def _base_entry(self, plan: _Plan, name: str, tags: Tags, kind: str) -> _Entry:
         family = plan.family
         values: dict[str, str] = {}
-        if tags:
-            tag_map = dict(tags)
+        tag_map = dict(tags) if tags else {}
+        if tag_map:
             for variable in plan.variables:
-                for tag in family.tag_names.get(variable, (variable,)):
-                    value = tag_map.get(tag)
-                    if value:
-                        values[variable] = value
-                        break
-        else:
-            tag_map = {}
+                value = _tag_value(family, tag_map, variable)
+                if value:
+                    values[variable] = value
         complete = len(values) == len(plan.variables)
         scale = 1.0
         for variant in family.base_variants:
@@ -319,10 +317,9 @@ class NameMapper:
         tag_map = dict(tags) if tags else {}
         values: dict[str, str] = {}
         for variable, value in raw.items():
-            for tag in plan.family.tag_names.get(variable, (variable,)):
-                if tag_map.get(tag):
-                    values[variable] = tag_map[tag]  # a tag has the real id
-                    break
+            tagged = _tag_value(plan.family, tag_map, variable)
+            if tagged:
+                values[variable] = tagged  # a tag has the real id
             else:
                 real = known.real(variable, value)
                 if real == value and known.is_ambiguous(value):
@@ -340,11 +337,11 @@ class NameMapper:
             for row in plan.rows:
                 dims = [self._env_pair]
                 for dim, template in row.dimensions:
-                    value = _VAR.sub(lambda m: values.get(m.group(1)) or ALL, template)
+                    value = TEMPLATE_VARIABLE.sub(lambda m: values.get(m.group(1)) or ALL, template)
                     pair = (dim, value)
                     dims.append(shared.setdefault(pair, pair))
                 targets.append(Target(row.cloudwatch_metric, canonical(tuple(dims)), row.unit, scale))
-            return self._share_targets(targets)
+            return tuple(targets)  # pairs already interned above
         if not self._fallback:
             return ()
         family = plan.family
@@ -368,3 +365,12 @@ class NameMapper:
                 target = Target(target.metric, interned, target.unit, target.scale)
             out.append(target)
         return tuple(out)
+
+
+def _tag_value(family: Family, tag_map: Mapping[str, str], variable: str) -> str | None:
+    """The first non-empty tag that carries ``variable`` (tags may name it differently)."""
+    for tag in family.tag_names.get(variable, (variable,)):
+        value = tag_map.get(tag)
+        if value:
+            return value
+    return None

@@ -42,6 +42,7 @@ entries is cleared at flush, and aggregates other than timers share one empty
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sys
 import threading
@@ -189,10 +190,6 @@ class Aggregator:
             self._window_bytes += len(data)
             if self._window_lines >= self._window_max or self._window_bytes >= WINDOW_MAX_BYTES:
                 self._drain()
-
-    def ingest_datagram(self, data: bytes) -> None:
-        """Take one datagram (convenience; batches are much cheaper per line)."""
-        self.ingest([data])
 
     def flush(self) -> list[SeriesAggregate]:
         """End the interval: return one aggregate per series and start a new one.
@@ -415,7 +412,7 @@ class Aggregator:
             except ValueError:
                 pass
             else:
-                if _p._isfinite(number):
+                if math.isfinite(number):
                     return (_K_TIMER, head[1], (number,), 1.0 / head[2], head[3])
         parsed = _p.parse_values(values_part, head[3] if kind != _K_TIMER else "ms")
         if isinstance(parsed, str):
