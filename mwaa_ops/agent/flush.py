@@ -81,7 +81,6 @@ class FlushCycle:
             self._submit(datums)
         self._telemetry.inc("flushes")
         self._telemetry.inc("datums_aggregated", len(datums))
-        self._telemetry.set("series_active", len(series))
         if dropped:
             self._telemetry.add_many("datums_dropped", dropped, "reason")
         result = FlushResult(timestamp, len(series), len(datums), dict(dropped))

@@ -88,7 +88,7 @@ class Agent:
                 make_client=self.make_client,
             )
             self.scheduler = AgentScheduler(
-                config.scheduler.jobs, context, state_dir=config.state_dir, clock=self.clock
+                config.scheduler.jobs, context, state_dir=config.state_dir
             )
         self._stop = threading.Event()
         self._flush_thread = threading.Thread(target=self._flush_loop, name="flush", daemon=True)
@@ -112,7 +112,6 @@ class Agent:
 
     def start(self) -> None:
         self._started_at = self.clock.time()
-        self.config.state_dir.mkdir(parents=True, exist_ok=True)
         self.publisher.start()
         self.server.start()
         self._flush_thread.start()

@@ -27,7 +27,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mwaa_ops.clock import Clock, SystemClock
+from mwaa_ops.clock import Clock
 from mwaa_ops.config import JobConfig
 from mwaa_ops.errors import ConfigError
 from mwaa_ops.logs import event
@@ -146,12 +146,10 @@ class AgentScheduler:
         *,
         state_dir: Path | None,
         registry: Mapping[str, str] = JOBS,
-        clock: Clock | None = None,
     ) -> None:
         self._jobs = {name: job for name, job in jobs.items() if job.enabled}
         self._functions = {name: resolve_job(name, registry) for name in self._jobs}
         self._triggers = {name: build_trigger(name, job) for name, job in self._jobs.items()}
-        self._clock = clock or SystemClock()
         self.runner = JobRunner(context, self._jobs)
         if state_dir is not None:
             # Imported here: SQLAlchemy costs ~13 MB, only worth it with a persistent store.
