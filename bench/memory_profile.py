@@ -13,9 +13,8 @@ the issue's "peak RSS" means) after each stage:
    (``ti.finish.<dag>.<task>.success``, the shape of ``bench/run.py``'s memory
    run), each sent ``--repeat`` times;
 3. ``flushed`` / ``resolved`` / ``datums`` / ``packed``: the aggregates, the
-   mapper's targets, the CloudWatch datums and the packed requests (``--path``
-   chooses the key->targets dicts of ``agent/flush.py`` or the aligned list of
-   ``NameMapper.resolve_series``);
+   mapper's targets (``NameMapper.resolve_series``, as ``agent/flush.py``),
+   the CloudWatch datums and the packed requests;
 4. ``released``: after dropping all of it (and a second flush, as the next
    interval does).
 
@@ -102,9 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracemalloc", action="store_true", help="also print Python allocation totals")
     parser.add_argument("--top-stage", default="resolved", help="stage whose top allocating lines to print")
     parser.add_argument("--top", type=int, default=12, help="how many lines for --top-stage")
-    parser.add_argument("--path", choices=("dicts", "aligned"), default="dicts",
-                        help="dicts: NameMapper.resolve with a key->targets dict (as agent/flush.py); "
-                        "aligned: NameMapper.resolve_series, targets in a list aligned with the series")
     parser.add_argument("--trim", action="store_true", help="malloc_trim(0) after the aggregator's flush")
     parser.add_argument("--no-agent-imports", action="store_true",
                         help="skip importing the agent runner (APScheduler, SQLAlchemy)")
@@ -143,14 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.trim:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     stages.mark("flushed", f"{len(series):,} aggregates")
-    targets: Any
-    if args.path == "aligned":
-        targets = mapper.resolve_series(series)
-        published = sum(1 for t in targets if t)
-    else:  # as mwaa_ops/agent/flush.py does it: kinds and the result live until the datums are made
-        kinds = {s.key: s.kind for s in series}
-        targets = mapper.resolve(list(kinds), kinds)
-        published = sum(1 for t in targets.values() if t)
+    targets = mapper.resolve_series(series)  # as mwaa_ops/agent/flush.py does it
+    published = sum(1 for t in targets if t)
     stages.mark("resolved", f"{published:,} published")
     datums, dropped = build_datums(series, targets, timestamp=time.time(), storage_resolution=60)
     stages.mark("datums", f"{len(datums):,} datums, dropped {sum(dropped.values())}")
@@ -158,8 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     stages.mark("packed", f"{len(requests):,} requests")
 
     del series, targets, datums, requests
-    if args.path != "aligned":
-        del kinds
     aggregator.flush()
     gc.collect()
     stages.mark("released")

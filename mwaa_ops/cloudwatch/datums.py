@@ -13,7 +13,7 @@ reason, so one bad datum never costs a whole request.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -55,19 +55,17 @@ class _Merged:
 
 def build_datums(
     series: Iterable[SeriesAggregate],
-    targets: Mapping[Hashable, tuple[Target, ...]] | Sequence[tuple[Target, ...]],
+    targets: Sequence[tuple[Target, ...]],
     *,
     timestamp: float,
     storage_resolution: int,
 ) -> tuple[list[Datum], dict[str, int]]:
     """Datums for one interval, and how many were dropped by reason.
 
-    ``targets`` maps a series key (``SeriesAggregate.key``) to where it goes;
-    a series with no entry (or an empty tuple) is not published. It may also
-    be a sequence aligned with ``series`` (``targets[i]`` for ``series[i]``,
-    as :meth:`NameMapper.resolve_series` returns), which saves a key tuple
-    and a dict slot per series. ``scale`` of
-    each target converts the StatsD value (e.g. ms to seconds).
+    ``targets[i]`` is where ``series[i]`` goes (as
+    :meth:`NameMapper.resolve_series` returns them); an empty tuple is not
+    published. ``scale`` of each target converts the StatsD value (e.g. ms to
+    seconds).
 
     Memory (100,000 series make 100,000 datums): the merge is looked up by
     kind, metric and the target's own dimensions tuple, so no key tuple is
@@ -81,14 +79,7 @@ def build_datums(
     # kind -> metric -> dimensions -> slot; ``slots`` keeps the order of first appearance.
     lookup: dict[str, dict[str, dict[tuple[tuple[str, str], ...], _Merged]]] = {}
     slots: list[_Merged] = []
-    if isinstance(targets, Mapping):
-        by_key = targets
-        pairs: Iterable[tuple[SeriesAggregate, tuple[Target, ...]]] = (
-            (aggregate, by_key.get(aggregate.key, ())) for aggregate in series
-        )
-    else:
-        pairs = zip(series, targets, strict=True)
-    for aggregate, its_targets in pairs:
+    for aggregate, its_targets in zip(series, targets, strict=True):
         for target in its_targets:
             kind = aggregate.kind
             by_metric = lookup.get(kind)

@@ -15,6 +15,11 @@ ENV = (("Environment", "local"),)
 TS = 1_700_000_000.0
 
 
+def _build(series: list[SeriesAggregate], by_key: dict, **kwargs):
+    """build_datums with the targets given per series key (a series without one is not published)."""
+    return build_datums(series, [by_key.get(s.key, ()) for s in series], **kwargs)
+
+
 def _target(metric: str, dims=ENV, unit: str = "Count", scale: float = 1.0) -> tuple[Target, ...]:
     return (Target(metric, dims, unit, scale),)
 
@@ -23,7 +28,7 @@ def test_counters_mapping_to_one_metric_are_summed() -> None:
     a = SeriesAggregate("ti.finish.a", (), COUNTER, value=3)
     b = SeriesAggregate("ti.finish.b", (), COUNTER, value=4)
     targets = {a.key: _target("TaskInstanceFinished"), b.key: _target("TaskInstanceFinished")}
-    datums, dropped = build_datums([a, b], targets, timestamp=TS, storage_resolution=60)
+    datums, dropped = _build([a, b], targets, timestamp=TS, storage_resolution=60)
     assert dropped == {}
     assert datums == [
         Datum("TaskInstanceFinished", ENV, TS, "Count", value=7.0, storage_resolution=60)
@@ -39,7 +44,7 @@ def test_gauges_and_sets_summed_and_scaled() -> None:
         g2.key: _target("PoolOpenSlots"),
         s.key: _target("Users", scale=2.0),
     }
-    datums, _ = build_datums([g1, g2, s], targets, timestamp=TS, storage_resolution=1)
+    datums, _ = _build([g1, g2, s], targets, timestamp=TS, storage_resolution=1)
     by_metric = {d.metric: d for d in datums}
     assert by_metric["PoolOpenSlots"].value == 7.0
     assert by_metric["Users"].value == 18.0
@@ -53,7 +58,7 @@ def test_timers_merged_scaled_and_sent_as_values() -> None:
         t1.key: _target("DAGDuration", unit="Seconds", scale=0.001),
         t2.key: _target("DAGDuration", unit="Seconds", scale=0.001),
     }
-    datums, dropped = build_datums([t1, t2], targets, timestamp=TS, storage_resolution=60)
+    datums, dropped = _build([t1, t2], targets, timestamp=TS, storage_resolution=60)
     assert dropped == {}
     assert len(datums) == 1
     assert datums[0].values == (1.0, 2.0)
@@ -63,7 +68,7 @@ def test_timers_merged_scaled_and_sent_as_values() -> None:
 
 def test_timer_with_many_values_splits_into_several_datums_with_exact_count() -> None:
     t = SeriesAggregate("x", (), TIMER, samples={float(v): 1 for v in range(1, 50_001)})
-    datums, _ = build_datums([t], {t.key: _target("X", unit="Milliseconds")}, timestamp=TS, storage_resolution=60)
+    datums, _ = _build([t], {t.key: _target("X", unit="Milliseconds")}, timestamp=TS, storage_resolution=60)
     assert len(datums) > 1
     assert all(len(d.values) <= 150 for d in datums)
     assert sum(d.sample_count() for d in datums) == 50_000
@@ -72,18 +77,18 @@ def test_timer_with_many_values_splits_into_several_datums_with_exact_count() ->
 def test_one_series_to_several_targets() -> None:
     c = SeriesAggregate("ti.finish", (), COUNTER, value=1)
     targets = {c.key: _target("A") + _target("B", dims=ENV + (("DAG", "d"),))}
-    datums, _ = build_datums([c], targets, timestamp=TS, storage_resolution=60)
+    datums, _ = _build([c], targets, timestamp=TS, storage_resolution=60)
     assert sorted(d.metric for d in datums) == ["A", "B"]
 
 
 def test_unmapped_series_are_skipped() -> None:
     c = SeriesAggregate("nobody", (), COUNTER, value=1)
-    assert build_datums([c], {}, timestamp=TS, storage_resolution=60) == ([], {})
+    assert _build([c], {}, timestamp=TS, storage_resolution=60) == ([], {})
 
 
 def test_bad_storage_resolution_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="storage_resolution"):
-        build_datums([], {}, timestamp=TS, storage_resolution=5)
+        _build([], {}, timestamp=TS, storage_resolution=5)
 
 
 @pytest.mark.parametrize(
@@ -128,13 +133,13 @@ def test_invalid_datums_are_dropped_and_counted() -> None:
         nan.key: _target("Nan"),
         wide.key: _target("Wide", dims=tuple((f"d{i:02}", "v") for i in range(31))),
     }
-    datums, dropped = build_datums([good, nan, wide], targets, timestamp=TS, storage_resolution=60)
+    datums, dropped = _build([good, nan, wide], targets, timestamp=TS, storage_resolution=60)
     assert [d.metric for d in datums] == ["Good"]
     assert dropped == {"non_finite": 1, "too_many_dimensions": 1}
 
 
 def test_tiny_values_are_sent_as_zero() -> None:
     g = SeriesAggregate("g", (), GAUGE, value=1e-300)
-    datums, dropped = build_datums([g], {g.key: _target("G")}, timestamp=TS, storage_resolution=60)
+    datums, dropped = _build([g], {g.key: _target("G")}, timestamp=TS, storage_resolution=60)
     assert dropped == {}
     assert datums[0].value == 0.0
