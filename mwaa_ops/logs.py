@@ -1,15 +1,13 @@
 """Structured logging: one line per event, ``key=value`` or JSON.
 
 Callers log an event name as the message and put the facts in ``extra={"kv": {...}}``
-via :func:`event`, so both formats carry the same fields. A message written as
-``"event=name k=v ..."`` is read into the same fields.
+via :func:`event`, so both formats carry the same fields.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shlex
 import sys
 import time
 from typing import Any
@@ -17,26 +15,15 @@ from typing import Any
 _RESERVED = "kv"
 
 
-def event(logger: logging.Logger, level: int, name: str, **fields: Any) -> None:
-    """Log one structured event."""
+def event(logger: logging.Logger, level: int, name: str, *, exc_info: bool = False, **fields: Any) -> None:
+    """Log one structured event; ``exc_info=True`` adds the current exception's traceback."""
     if logger.isEnabledFor(level):
-        logger.log(level, name, extra={_RESERVED: fields})
+        logger.log(level, name, exc_info=exc_info, extra={_RESERVED: fields})
 
 
 def _fields(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
-    """The event name and its fields, from ``event()`` or a ``"event=x k=v"`` message."""
-    message = record.getMessage()
-    fields = dict(getattr(record, _RESERVED, {}))
-    if message.startswith("event="):
-        try:
-            parts = shlex.split(message)
-        except ValueError:
-            parts = message.split()
-        pairs = [p.split("=", 1) for p in parts]
-        if all(len(p) == 2 for p in pairs):
-            parsed = dict(pairs)
-            return parsed.pop("event"), {**parsed, **fields}
-    return message, fields
+    """The event name (the message) and the fields :func:`event` attached."""
+    return record.getMessage(), dict(getattr(record, _RESERVED, {}))
 
 
 def _quote(value: Any) -> str:

@@ -148,7 +148,7 @@ class Agent:
             try:
                 self.flush_now(boundary - interval)
             except Exception:  # the loop must survive any one bad interval
-                log.exception("flush_failed")
+                event(log, logging.ERROR, "flush_failed", exc_info=True)
 
     def stop(self) -> None:
         """Stop receiving, flush what was aggregated, deliver or spool it in time."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 Dimensions = tuple[tuple[str, str], ...]
@@ -30,8 +31,6 @@ class Datum:
 
     def to_api(self) -> dict[str, Any]:
         """The boto3 ``MetricData`` item for this datum."""
-        from datetime import UTC, datetime
-
         item: dict[str, Any] = {
             "MetricName": self.metric,
             "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions],

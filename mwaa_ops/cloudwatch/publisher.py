@@ -46,6 +46,7 @@ from mwaa_ops.cloudwatch.retry import Backoff, Failure, classify
 from mwaa_ops.cloudwatch.spool import Spool
 from mwaa_ops.config import PublisherConfig
 from mwaa_ops.errors import SpoolError
+from mwaa_ops.logs import event
 from mwaa_ops.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,6 @@ class Publisher:
         self._next_probe = 0.0
         self._abandon = False
         self._taken_over = False
-        self._stopped = False
         self._last_success: float | None = None
         self._thread: threading.Thread | None = None
         self._publish_spool_gauges()
@@ -125,7 +125,7 @@ class Publisher:
         if not datums:
             return
         with self._cond:
-            if self._degraded or self._stopped or self._abandon:
+            if self._degraded or self._abandon:
                 overflow = list(datums)
             else:
                 room = max(0, self.config.queue_max_datums - len(self._queue))
@@ -167,7 +167,6 @@ class Publisher:
             leftover = list(self._inflight) + list(self._queue)
             self._inflight = []
             self._queue.clear()
-            self._stopped = True
             self._telemetry.set("queue_depth", 0)
         if leftover:
             self._to_spool(leftover)
@@ -223,7 +222,7 @@ class Publisher:
             try:
                 self._round()
             except Exception:  # never let the worker die: log, count and keep going
-                log.exception("event=publisher_round_failed")
+                event(log, logging.ERROR, "publisher_round_failed", exc_info=True)
                 self._sleep(self.config.backoff_base_seconds)
             finally:
                 with self._cond:
@@ -238,19 +237,12 @@ class Publisher:
         if self._spool.datums and (not self._degraded or self._probe_due_locked()):
             self._replay_spool()
             return
+        # While degraded the queue is empty: _enter_degraded empties it under the
+        # lock that submit() holds to check the flag before queueing.
         with self._cond:
-            if self._degraded:
-                moved = list(self._queue)
-                self._queue.clear()
-                self._telemetry.set("queue_depth", 0)
-            else:
-                moved = []
-                count = min(ROUND_DATUMS, len(self._queue))
-                self._inflight = [self._queue.popleft() for _ in range(count)]
-                self._telemetry.set("queue_depth", len(self._queue))
-        if moved:
-            self._to_spool(moved)
-            return
+            count = min(ROUND_DATUMS, len(self._queue))
+            self._inflight = [self._queue.popleft() for _ in range(count)]
+            self._telemetry.set("queue_depth", len(self._queue))
         undelivered = self._deliver(self._inflight)
         with self._cond:
             if self._taken_over:
@@ -282,7 +274,7 @@ class Publisher:
             if self._abandon:
                 return
             if not self._degraded:
-                log.warning("event=publisher_degraded spool_datums=%s", self._spool.datums)
+                event(log, logging.WARNING, "publisher_degraded", spool_datums=self._spool.datums)
             self._degraded = True
             self._probes += 1
             self._next_probe = self._clock.monotonic() + self._backoff.delay(self._probes)
@@ -295,7 +287,7 @@ class Publisher:
     def _leave_degraded(self) -> None:
         with self._cond:
             if self._degraded:
-                log.info("event=publisher_recovered spool_datums=%s", self._spool.datums)
+                event(log, logging.INFO, "publisher_recovered", spool_datums=self._spool.datums)
             self._degraded = False
             self._probes = 0
 
@@ -341,9 +333,14 @@ class Publisher:
                 self._pacer.on_throttle()
             attempt += 1
             if attempt >= max_attempts:
-                log.warning(
-                    "event=publish_failed code=%s status=%s datums=%s attempts=%s",
-                    failure.code, failure.status, len(datums), attempt,
+                event(
+                    log,
+                    logging.WARNING,
+                    "publish_failed",
+                    code=failure.code,
+                    status=failure.status,
+                    datums=len(datums),
+                    attempts=attempt,
                 )
                 return datums
             self._telemetry.inc("retries")
@@ -351,9 +348,13 @@ class Publisher:
 
     def _bisect(self, namespace: str, datums: list[Datum], failure: Failure) -> list[Datum]:
         if len(datums) == 1:
-            log.warning(
-                "event=datum_rejected code=%s metric=%s message=%r",
-                failure.code, datums[0].metric, failure.message[:200],
+            event(
+                log,
+                logging.WARNING,
+                "datum_rejected",
+                code=failure.code,
+                metric=datums[0].metric,
+                message=failure.message[:200],
             )
             self._drop(REJECTED, 1)
             return []
@@ -387,7 +388,7 @@ class Publisher:
         try:
             self._spool.append(datums)
         except SpoolError as exc:
-            log.error("event=spool_write_failed datums=%s error=%s", len(datums), exc)
+            event(log, logging.ERROR, "spool_write_failed", datums=len(datums), error=str(exc))
             self._drop(SPOOL_ERROR, len(datums))
         self._count_spool_drops()
         self._publish_spool_gauges()
@@ -399,7 +400,7 @@ class Publisher:
     def _count_spool_drops(self) -> None:
         dropped = self._spool.take_dropped()
         if dropped:
-            log.warning("event=spool_dropped counts=%s", dropped)
+            event(log, logging.WARNING, "spool_dropped", counts=dropped)
             self._telemetry.add_many("datums_dropped", dropped, "reason")
 
     def _publish_spool_gauges(self) -> None:

@@ -31,6 +31,7 @@ import cbor2
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.cloudwatch.limits import MAX_DATUMS_PER_REQUEST
 from mwaa_ops.errors import SpoolError
+from mwaa_ops.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class Spool:
         """Move an unreadable file aside, keep what still reads, start afresh."""
         stamp = time.strftime("%Y%m%dT%H%M%S")
         aside = self.path.with_name(f"{SPOOL_FILE}.corrupt-{stamp}-{id(self)}")
-        log.warning("event=spool_corrupt path=%s problem=%r moved_to=%s", self.path, problem, aside)
+        event(log, logging.WARNING, "spool_corrupt", path=str(self.path), problem=problem, moved_to=str(aside))
         self.quarantined_files += 1
         for suffix in ("", "-wal", "-shm"):
             source = Path(str(self.path) + suffix)
@@ -200,9 +201,7 @@ class Spool:
             old.close()
         except sqlite3.DatabaseError:
             pass
-        log.warning(
-            "event=spool_salvaged rows=%s unreadable_rows=%s", len(salvaged), self.unreadable_rows
-        )
+        event(log, logging.WARNING, "spool_salvaged", rows=len(salvaged), unreadable_rows=self.unreadable_rows)
         db = self._connect(self.path)
         for created, payload in salvaged:
             try:
@@ -304,7 +303,7 @@ class Spool:
                     except Exception:
                         datums = None
                 if datums is None:
-                    log.warning("event=spool_row_corrupt id=%s datums=%s", row_id, count)
+                    event(log, logging.WARNING, "spool_row_corrupt", id=row_id, datums=count)
                     self._delete_locked(row_id, int(count), int(size))
                     self._count(SPOOL_CORRUPT, int(count))
                     continue
@@ -358,9 +357,6 @@ class Spool:
 
     @property
     def datums(self) -> int:
-        return self._datums
-
-    def __len__(self) -> int:
         return self._datums
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from mwaa_ops.errors import EndpointError
 from mwaa_ops.local.dispatcher import LocalDispatcher
 from mwaa_ops.local.mwaa_api import MwaaApiApp
 from mwaa_ops.local.mwaa_emulator import MwaaEmulator
+from mwaa_ops.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class _QuietHandler(WSGIRequestHandler):
     """werkzeug's handler without one stderr line per request."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("event=request line=%r code=%s", self.requestline, code)
+        event(log, logging.DEBUG, "request", line=self.requestline, code=code)
 
 
 class LocalEndpoint:
@@ -105,7 +106,7 @@ class LocalEndpoint:
         self._thread.start()
         if prewarm:
             self.dispatcher.prewarm()
-        log.info("event=endpoint_started url=%s", self.url)
+        event(log, logging.INFO, "endpoint_started", url=self.url)
         return self
 
     def stop(self) -> None:
@@ -118,7 +119,7 @@ class LocalEndpoint:
         server.server_close()
         if thread is not None:
             thread.join()
-        log.info("event=endpoint_stopped url=%s", self.url)
+        event(log, logging.INFO, "endpoint_stopped", url=self.url)
 
     def reset(self) -> None:
         """Forget everything: moto's state and the emulator's environments and faults.

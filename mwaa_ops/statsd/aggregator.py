@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, cast
 
+from mwaa_ops.logs import event
 from mwaa_ops.statsd import parser as _p
 from mwaa_ops.statsd.series import COUNTER, GAUGE, SET, TIMER, SeriesAggregate, Tags
 from mwaa_ops.telemetry import Telemetry
@@ -486,14 +487,11 @@ class Aggregator:
     def _log_interval(self, interval: _Interval) -> None:
         """One log line per rejection reason per interval, with the count."""
         for reason, count in sorted(interval.rejected.items()):
-            logger.warning(
-                "statsd lines rejected reason=%s count=%d example=%r",
-                reason, count, interval.examples.get(reason, b""),
-            )
+            event(logger, logging.WARNING, "statsd_lines_rejected", reason=reason, count=count,
+                  example=repr(interval.examples.get(reason, b"")))
         if interval.over_cap:
-            logger.warning(
-                "statsd series over cap count=%d max_series=%d", interval.over_cap, self._max_series
-            )
+            event(logger, logging.WARNING, "statsd_series_over_cap", count=interval.over_cap,
+                  max_series=self._max_series)
 
 
 def _apply_gauge(current: float, e: tuple[Any, ...], n: int) -> float:

@@ -19,6 +19,7 @@ import threading
 import time
 
 from mwaa_ops.errors import MwaaOpsError
+from mwaa_ops.logs import event
 from mwaa_ops.statsd.aggregator import Aggregator
 from mwaa_ops.telemetry import Telemetry
 
@@ -109,10 +110,8 @@ class StatsdServer:
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="statsd-reader", daemon=True)
         self._thread.start()
-        logger.info(
-            "statsd listening host=%s port=%d receive_buffer=%d requested=%d",
-            self._host, self._port, self._effective_buffer, self._receive_buffer_bytes,
-        )
+        event(logger, logging.INFO, "statsd_listening", host=self._host, port=self._port,
+              receive_buffer=self._effective_buffer, requested=self._receive_buffer_bytes)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop reading; datagrams already in the socket buffer are read and aggregated first."""
@@ -145,12 +144,12 @@ class StatsdServer:
             except BlockingIOError:
                 pass
             except OSError as exc:  # e.g. ICMP errors surfacing on the socket: keep going
-                logger.warning("statsd recv error error=%s", exc)
+                event(logger, logging.WARNING, "statsd_recv_error", error=str(exc))
             if batch:
                 try:
                     ingest(batch)
                 except Exception:  # the hot path must survive even a bug
-                    logger.exception("statsd ingest failed datagrams=%d", len(batch))
+                    event(logger, logging.ERROR, "statsd_ingest_failed", exc_info=True, datagrams=len(batch))
                 batch = []
                 continue
             if stopping():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -33,11 +34,38 @@ def test_event_skips_disabled_levels(caplog: object) -> None:
     event(logger, logging.INFO, "nothing")  # must not raise or emit
 
 
-def test_messages_already_in_key_value_form_are_not_quoted_twice() -> None:
-    record = logging.LogRecord("mwaa_ops.local", logging.INFO, __file__, 1,
-                               "event=endpoint_stopped url=%s", ("http://127.0.0.1:4566",), None)
-    line = KeyValueFormatter().format(record)
-    assert "event=endpoint_stopped url=http://127.0.0.1:4566" in line
-    payload = json.loads(JsonFormatter().format(record))
-    assert payload["event"] == "endpoint_stopped"
-    assert payload["url"] == "http://127.0.0.1:4566"
+def _emit_json(name: str, *, exc_info: bool = False, **fields: object) -> dict[str, object]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("mwaa_ops.test.json_event")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    try:
+        event(logger, logging.ERROR, name, exc_info=exc_info, **fields)
+    finally:
+        logger.handlers[:] = []
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    payload: dict[str, object] = json.loads(lines[0])
+    return payload
+
+
+def test_event_values_with_spaces_stay_in_their_field() -> None:
+    payload = _emit_json("spool_write_failed", datums=7, error="[Errno 28] No space left on device")
+    assert payload["event"] == "spool_write_failed"
+    assert payload["error"] == "[Errno 28] No space left on device"
+    assert payload["datums"] == 7
+    assert payload["level"] == "error"
+
+
+def test_event_with_exc_info_carries_the_traceback() -> None:
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError:
+        payload = _emit_json("publisher_round_failed", exc_info=True)
+    assert payload["event"] == "publisher_round_failed"
+    assert isinstance(payload["error"], str)
+    assert "Traceback" in payload["error"]
+    assert "OSError: [Errno 28] No space left on device" in payload["error"]

@@ -177,9 +177,9 @@ def test_rejections_are_counted_by_reason_and_logged_once_per_interval(caplog: p
     assert tel.get("lines_rejected", reason="missing_value") == 50
     assert tel.get("lines_received") == 56
     assert tel.get("packets_received") == 56
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 4
-    assert "statsd lines rejected reason=missing_value count=50 example=b'bad'" in messages
+    logged = [(r.getMessage(), r.kv) for r in caplog.records]  # type: ignore[attr-defined]
+    assert len(logged) == 4
+    assert ("statsd_lines_rejected", {"reason": "missing_value", "count": 50, "example": "b'bad'"}) in logged
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="mwaa_ops.statsd"):
         agg.flush()
