@@ -39,11 +39,6 @@ class LocalDispatcher:
         self._moto_app: Any = None
         self._lock = threading.Lock()
 
-    @property
-    def moto_loaded(self) -> bool:
-        """Whether moto has been imported and its application built."""
-        return self._moto_app is not None
-
     def moto_app(self) -> Any:
         """moto's dispatcher application, built (and CloudWatch fixed) on first use."""
         if self._moto_app is None:

@@ -109,9 +109,9 @@ def _patch() -> None:
 
     def extended_statistics(self: Any) -> dict[str, float] | None:
         out = {}
+        pairs = list(weighted(self))
         for stat in self.stats:
             p = parse_percentile(stat)
-            pairs = list(weighted(self))
             if p is not None and pairs:
                 out[stat] = percentile_of(pairs, p)
         return out or None

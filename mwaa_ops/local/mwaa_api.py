@@ -22,6 +22,8 @@ from urllib.parse import parse_qs
 
 from mwaa_ops.errors import FatalAwsError
 from mwaa_ops.local.mwaa_emulator import MwaaEmulator
+from mwaa_ops.local.mwaa_validation import validation_error
+from mwaa_ops.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,13 @@ class MwaaApiApp:
                 start_response, exc.status or 400, {"message": str(exc)}, request_id, exc.code
             )
         except Exception:  # an emulator bug must still answer like a service would
-            log.exception("event=mwaa_emulator_error path=%s", environ.get("PATH_INFO"))
+            event(
+                log,
+                logging.ERROR,
+                "mwaa_emulator_error",
+                exc_info=True,
+                path=environ.get("PATH_INFO"),
+            )
             return self._respond(
                 start_response,
                 500,
@@ -116,10 +124,8 @@ class MwaaApiApp:
             try:
                 limit = int(max_results) if max_results is not None else None
             except ValueError:
-                raise FatalAwsError(
-                    f"MaxResults must be an integer, got {max_results!r}",
-                    code="ValidationException",
-                    status=400,
+                raise validation_error(
+                    f"MaxResults must be an integer, got {max_results!r}"
                 ) from None
             token = query.get("NextToken", [None])[0]
             return 200, emu.list_environments(max_results=limit, next_token=token, region=region)
@@ -142,9 +148,7 @@ class MwaaApiApp:
             if method == "POST":
                 body = _body(environ)
                 if "Tags" not in body:
-                    raise FatalAwsError(
-                        "Missing required parameter: Tags", code="ValidationException", status=400
-                    )
+                    raise validation_error("Missing required parameter: Tags")
                 return 200, emu.tag_resource(arn, body["Tags"])
             if method == "DELETE":
                 return 200, emu.untag_resource(arn, query.get("tagKeys", []))

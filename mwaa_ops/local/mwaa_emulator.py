@@ -176,11 +176,7 @@ class MwaaEmulator:
             if fault is None:
                 self._schedule(env, now + self.create_seconds, lambda: self._set(env, "AVAILABLE"))
             else:
-                self._schedule(
-                    env,
-                    now + self.create_seconds,
-                    lambda: self._fail(env, fault, fault.final_status or "CREATE_FAILED"),
-                )
+                self._schedule(env, now + self.create_seconds, lambda: self._fail(env, fault))
             self._settle(env)
             return {"Arn": attrs["Arn"]}
 
@@ -216,15 +212,8 @@ class MwaaEmulator:
         self, name: str, body: Mapping[str, Any], *, region: str | None = None
     ) -> dict[str, Any]:
         """UpdateEnvironment: validate, go ``UPDATING``, apply the changes when it completes."""
-        v.check_name(name)
-        region = region or self.region
         with self._lock:
-            env = self._find(name, region)
-            status = env.attrs["Status"]
-            if status not in _UPDATABLE:
-                raise v.validation_error(
-                    f"Environment {name} is in status {status} and cannot be updated"
-                )
+            env = self._find_in(name, region or self.region, _UPDATABLE, "updated")
             changes = self._validated_update(env, body)
             fault = self._take(self._update_faults, name)
             if fault is None and self.update_hook is not None:
@@ -235,32 +224,22 @@ class MwaaEmulator:
             if "WorkerReplacementStrategy" in body:
                 last["WorkerReplacementStrategy"] = body["WorkerReplacementStrategy"]
             env.attrs["LastUpdate"] = last
+            due = now + self.update_seconds
             if fault is None:
-                self._schedule(env, now + self.update_seconds, lambda: self._apply(env, changes))
+                self._schedule(env, due, lambda: self._apply(env, changes))
             else:
-                final = fault.final_status
-                if final == "UPDATE_FAILED":
-                    self._schedule(
-                        env, now + self.update_seconds, lambda: self._set(env, "ROLLING_BACK")
-                    )
-                    due = now + self.update_seconds + self.rollback_seconds
-                else:
-                    due = now + self.update_seconds
-                self._schedule(env, due, lambda: self._fail(env, fault, final))
+                if fault.final_status == "UPDATE_FAILED":
+                    self._schedule(env, due, lambda: self._set(env, "ROLLING_BACK"))
+                    due += self.rollback_seconds
+                self._schedule(env, due, lambda: self._fail(env, fault))
             self._settle(env)
             return {"Arn": env.attrs["Arn"]}
 
     def delete_environment(self, name: str, *, region: str | None = None) -> dict[str, Any]:
         """DeleteEnvironment: go ``DELETING``; the environment is gone after the delay."""
-        v.check_name(name)
         region = region or self.region
         with self._lock:
-            env = self._find(name, region)
-            status = env.attrs["Status"]
-            if status not in _DELETABLE:
-                raise v.validation_error(
-                    f"Environment {name} is in status {status} and cannot be deleted"
-                )
+            env = self._find_in(name, region, _DELETABLE, "deleted")
             env.attrs["Status"] = "DELETING"
             key = (region, name)
             self._schedule(
@@ -524,6 +503,17 @@ class MwaaEmulator:
             raise v.not_found(f"Environment named {name} does not exist")
         return env
 
+    def _find_in(self, name: str, region: str, allowed_statuses: frozenset[str], verb: str) -> _Env:
+        """Environment ``name``, which must be in one of ``allowed_statuses`` to be ``verb``."""
+        v.check_name(name)
+        env = self._find(name, region)
+        status = env.attrs["Status"]
+        if status not in allowed_statuses:
+            raise v.validation_error(
+                f"Environment {name} is in status {status} and cannot be {verb}"
+            )
+        return env
+
     def _by_arn(self, arn: str) -> _Env:
         v.check_pattern(arn, "resourceArn", v.ENV_ARN_PATTERN)
         parts = arn.split(":", 5)
@@ -563,8 +553,8 @@ class MwaaEmulator:
         env.attrs["Status"] = "AVAILABLE"
         env.attrs.setdefault("LastUpdate", {})["Status"] = "SUCCESS"
 
-    def _fail(self, env: _Env, fault: InjectedFailure, status: str) -> None:
-        env.attrs["Status"] = status
+    def _fail(self, env: _Env, fault: InjectedFailure) -> None:
+        env.attrs["Status"] = fault.final_status
         env.attrs["LastUpdate"] = {
             **env.attrs.get("LastUpdate", {"CreatedAt": self.clock.time()}),
             "Status": "FAILED",

@@ -121,7 +121,8 @@ def check_version(value: Any, offered: Sequence[str]) -> str:
     check_pattern(value, "airflowVersion", VERSION_PATTERN, 32)
     if value not in offered:
         raise validation_error(
-            f"Invalid Airflow version {value!r}: MWAA supports {', '.join(offered)}"
+            f"Invalid Airflow version {value!r}: MWAA supports "
+            f"{', '.join(offered) if offered else 'no version at this date'}"
         )
     return str(value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -110,6 +111,15 @@ def test_validation_errors(mwaa: Any, call: str, kwargs: dict[str, Any]) -> None
     assert code_of(err) == ("ValidationException", 400)
     assert isinstance(err.value, mwaa.exceptions.ValidationException)
     assert mwaa.list_environments()["Environments"] == []
+
+
+def test_no_version_offered_yet_is_a_validation_error(mwaa: Any, local: LocalEndpoint) -> None:
+    # Before MWAA's first version there is nothing to default AirflowVersion to: a 400, not a 500.
+    local.emulator.clock = FakeClock(datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(ClientError) as err:
+        mwaa.create_environment(Name="early", **REQUIRED)
+    assert code_of(err) == ("ValidationException", 400)
+    assert "No Airflow version is offered" in err.value.response["Error"]["Message"]
 
 
 def test_update_unknown_environment(mwaa: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from mwaa_ops.clock import FakeClock
 from mwaa_ops.errors import FatalAwsError
 from mwaa_ops.local import InjectedFailure, MwaaEmulator
-from mwaa_ops.local.mwaa_versions import OfferedVersion, offered_versions
+from mwaa_ops.local.mwaa_versions import latest, mwaa_calendar, offered_versions
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 VALID = {
@@ -286,22 +286,70 @@ def test_regions_are_separate(emu: MwaaEmulator) -> None:
     assert emu.list_environments(region="eu-west-1")["Environments"] == ["env1"]
 
 
+def _emulator_on(day: date) -> MwaaEmulator:
+    return MwaaEmulator(FakeClock(datetime(day.year, day.month, day.day, tzinfo=UTC)))
+
+
 def test_offered_versions_follow_the_clock(clock: FakeClock) -> None:
-    rows = (
-        OfferedVersion("2.0.2", date(2021, 5, 25), date(2024, 4, 29)),
-        OfferedVersion("2.10.3", date(2024, 12, 18), None),
-    )
-    assert offered_versions(date(2024, 4, 28), rows) == ("2.0.2",)
-    assert offered_versions(date(2024, 4, 29), rows) == ()
-    assert offered_versions(date(2025, 1, 1), rows) == ("2.10.3",)
+    # The shipped snapshot: 1.10.12 is MWAA's first version (2020-11-24 .. 2024-02-21),
+    # 2.0.2 ends support on 2024-04-29, 2.4.3 / 2.5.1 / 2.6.3 on 2025-12-30.
+    assert offered_versions(date(2020, 11, 23)) == ()
+    assert offered_versions(date(2020, 11, 24)) == ("1.10.12",)
+    assert "2.0.2" in offered_versions(date(2024, 4, 29))  # still offered on its end of support
+    assert "2.0.2" not in offered_versions(date(2024, 4, 30))  # refused from the day after
+    assert "2.11.0" not in offered_versions(date(2026, 1, 6))
+    assert "2.11.0" in offered_versions(date(2026, 1, 7))  # offered from its availability
     emu = MwaaEmulator(clock, versions=("2.9.2",))
     assert emu.offered_versions() == ("2.9.2",)
-    emu2 = MwaaEmulator(FakeClock(datetime(2025, 12, 29, tzinfo=UTC)))
-    assert "2.6.3" in emu2.offered_versions()
-    assert (
-        "2.6.3"
-        not in MwaaEmulator(FakeClock(datetime(2025, 12, 30, tzinfo=UTC))).offered_versions()
-    )
+    assert "2.6.3" in _emulator_on(date(2025, 12, 30)).offered_versions()
+    assert "2.6.3" not in _emulator_on(date(2025, 12, 31)).offered_versions()
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2020, 11, 23),  # before MWAA's first version
+        date(2020, 11, 24),
+        date(2024, 4, 29),  # 2.0.2's end of support
+        date(2024, 4, 30),
+        date(2025, 12, 30),  # 2.4.3, 2.5.1 and 2.6.3's end of support
+        date(2025, 12, 31),
+        date(2026, 1, 7),  # 2.11.0 available
+        date(2026, 11, 25),
+    ],
+)
+def test_offered_versions_are_the_calendars_supported_versions(day: date) -> None:
+    calendar = mwaa_calendar()
+    assert offered_versions(day) == tuple(str(item.version) for item in calendar.supported(day))
+    newest = calendar.newest(day)
+    if newest is None:
+        assert offered_versions(day) == ()
+    else:
+        assert _emulator_on(day).seed_environment("env1")["AirflowVersion"] == str(newest.version)
+
+
+def test_end_of_support_date_is_the_last_day_a_version_is_accepted() -> None:
+    on_the_date = _emulator_on(date(2025, 12, 30))
+    on_the_date.create_environment("legacy", {**VALID, "AirflowVersion": "2.4.3"})
+    assert on_the_date.get_environment("legacy")["Environment"]["AirflowVersion"] == "2.4.3"
+    with pytest.raises(FatalAwsError) as info:
+        _emulator_on(date(2025, 12, 31)).create_environment(
+            "legacy", {**VALID, "AirflowVersion": "2.4.3"}
+        )
+    assert (info.value.code, info.value.status) == ("ValidationException", 400)
+    assert "Invalid Airflow version" in str(info.value)
+
+
+def test_no_offered_version_is_a_validation_error() -> None:
+    with pytest.raises(FatalAwsError) as info:
+        latest(())
+    assert (info.value.code, info.value.status) == ("ValidationException", 400)
+    emu = _emulator_on(date(2020, 1, 1))  # before MWAA's first version
+    with pytest.raises(FatalAwsError) as info:
+        emu.create_environment("early", VALID)
+    assert (info.value.code, info.value.status) == ("ValidationException", 400)
+    assert "No Airflow version is offered" in str(info.value)
+    assert latest(("2.9.2", "2.10.3", "2.2.2")) == "2.10.3"
 
 
 def test_reset_forgets_everything(emu: MwaaEmulator) -> None:
