@@ -1,35 +1,95 @@
-"""The only place boto3 clients are made.
+"""The only place boto3 clients are made, and where AWS failures are told apart.
 
 Honours the standard credential chain and region, ``AWS_ENDPOINT_URL`` and
 ``AWS_ENDPOINT_URL_<SERVICE>`` (read by botocore itself), and the config's
 ``aws.endpoint_url``, so the embedded endpoint, a real account and a
 fault-injecting proxy are one setting apart.
+
+:func:`classify` extracts the code and HTTP status from whatever botocore
+raised; whether that is worth retrying is decided by
+:func:`mwaa_ops.errors.is_retryable`. :func:`aws_error` turns the same
+exception into the project's error tree.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
+import botocore.exceptions as botocore_errors
 
 from mwaa_ops.config import AwsConfig
+from mwaa_ops.errors import (
+    THROTTLING_CODES,
+    AwsError,
+    FatalAwsError,
+    RetryableAwsError,
+    is_retryable,
+)
 
 # Used only when nothing else names a region: the embedded endpoint does not care.
 FALLBACK_REGION = "us-east-1"
 
-# botocore service names, and the suffix of their AWS_ENDPOINT_URL_<SERVICE> variable.
-_ENV_SUFFIX = {"cloudwatch": "CLOUDWATCH", "mwaa": "MWAA", "sns": "SNS", "s3": "S3"}
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What went wrong with one call."""
+
+    code: str
+    status: int
+    message: str
+
+    @property
+    def retryable(self) -> bool:
+        return is_retryable(self.code, self.status)
+
+    @property
+    def throttled(self) -> bool:
+        return self.code in THROTTLING_CODES or self.status == 429
 
 
-def endpoint_for(service: str, aws: AwsConfig, environ: dict[str, str] | None = None) -> str:
+def classify(exc: BaseException) -> Failure:
+    """Code and HTTP status of a botocore/boto3 exception (status 0: no answer)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error") or {}
+        meta = response.get("ResponseMetadata") or {}
+        code = str(error.get("Code") or "")
+        status = int(meta.get("HTTPStatusCode") or 0)
+        return Failure(code or str(status), status, str(error.get("Message") or exc))
+    if isinstance(exc, botocore_errors.ParamValidationError):
+        # Rejected by botocore before sending: the request itself is wrong.
+        return Failure("ParamValidation", 400, str(exc))
+    if isinstance(exc, botocore_errors.BotoCoreError | OSError):
+        # Connection refused/closed/reset, timeouts, unparseable answers: no verdict
+        # from the service, so the call may succeed later.
+        return Failure(type(exc).__name__, 0, str(exc))
+    # Anything else is a bug on our side or in a client stub: not retried, counted.
+    return Failure(type(exc).__name__, 400, str(exc))
+
+
+def aws_error(exc: BaseException, what: str) -> AwsError:
+    """``exc`` from botocore as :class:`RetryableAwsError` or :class:`FatalAwsError`.
+
+    ``what`` names the call (``"MWAA GetEnvironment"``). The message is
+    ``<what> failed: <code>: <message>`` for an answer from the service, and
+    ``<what> failed: <message>`` when there was none (connection refused, timeout,
+    a request botocore rejected before sending).
+    """
+    failure = classify(exc)
+    answered = isinstance(getattr(exc, "response", None), dict)
+    detail = f"{failure.code}: {failure.message}" if answered else failure.message
+    kind = RetryableAwsError if failure.retryable else FatalAwsError
+    return kind(f"{what} failed: {detail}", code=failure.code, status=failure.status)
+
+
+def endpoint_for(service: str, aws: AwsConfig) -> str:
     """The endpoint URL a client for ``service`` will use, or ``""`` for AWS itself."""
-    env = os.environ if environ is None else environ
     return (
         aws.endpoint_url
-        or env.get(f"AWS_ENDPOINT_URL_{_ENV_SUFFIX.get(service, service.upper())}", "")
-        or env.get("AWS_ENDPOINT_URL", "")
+        or os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", "")
+        or os.environ.get("AWS_ENDPOINT_URL", "")
     )
 
 
@@ -46,6 +106,11 @@ def make_client(
     ``max_attempts=1`` turns botocore's own retries off for callers that retry
     themselves (the publisher), so backoff is decided in one place.
     """
+    # Imported here: boto3 is slow to load, and commands that only classify errors
+    # (or never call AWS, like the offline ``versions``) should not pay for it.
+    import boto3
+    from botocore.config import Config as BotoConfig
+
     session = boto3.session.Session(profile_name=aws.profile or None)
     endpoint = endpoint_for(service, aws)
     region = aws.region or session.region_name or FALLBACK_REGION

@@ -35,9 +35,6 @@ class SystemClock:
         if seconds > 0:
             time.sleep(seconds)
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), UTC)
-
 
 class FakeClock:
     """A clock that only moves when told to; ``sleep`` advances it instantly."""
@@ -65,9 +62,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self.advance(seconds)
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), UTC)
 
 
 class FixedClock(FakeClock):

@@ -12,10 +12,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_ops.aws import make_client
+from mwaa_ops.aws import aws_error, make_client
 from mwaa_ops.clock import Clock
 from mwaa_ops.config import Config
-from mwaa_ops.errors import AwsError
 
 # GetMetricData takes at most 500 queries per call (CloudWatch API reference).
 MAX_QUERIES_PER_CALL = 500
@@ -59,18 +58,15 @@ def read_published(
     client = make_client("cloudwatch", config.aws)
     try:
         found = list_metrics(client, config.namespace, config.environment)
-        if name_filter:
-            found = [m for m in found if name_filter in m["MetricName"]]
-        found.sort(key=lambda m: (m["MetricName"], sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
+    except (ClientError, BotoCoreError) as exc:
+        raise aws_error(exc, "CloudWatch ListMetrics") from None
+    if name_filter:
+        found = [m for m in found if name_filter in m["MetricName"]]
+    found.sort(key=lambda m: (m["MetricName"], sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
+    try:
         return _query(client, found, window_seconds, clock, progress)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise AwsError(
-            f"CloudWatch {exc.operation_name} failed: {error.get('Code')}: {error.get('Message')}",
-            code=str(error.get("Code", "")),
-        ) from None
-    except BotoCoreError as exc:
-        raise AwsError(f"cannot reach CloudWatch: {exc}") from None
+    except (ClientError, BotoCoreError) as exc:
+        raise aws_error(exc, "CloudWatch GetMetricData") from None
 
 
 def _query(

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table."
@@ -60,6 +62,18 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     for row in rows:
         out.add_row(*("" if cell is None else str(cell) for cell in row))
     return out
+
+
+def compact_table(grid: Table) -> Table:
+    """Fewer rules and no edge padding, so a wide table fits an 80-column terminal."""
+    grid.box = box.SIMPLE_HEAD
+    grid.pad_edge = False
+    grid.show_edge = False
+    grid.padding = (0, 0, 0, 0)
+    for column in grid.columns:
+        widths = [Text.from_markup(str(cell)).cell_len for cell in column.cells]
+        column.min_width = max(widths, default=0) or None
+    return grid
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Console], None]) -> None:

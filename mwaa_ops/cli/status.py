@@ -19,14 +19,10 @@ from mwaa_ops.cli.common import (
     endpoint_option,
     parse_as_of,
 )
-from mwaa_ops.cli.output import emit, fail, json_option, table
-from mwaa_ops.cli.versions import compact_table
+from mwaa_ops.cli.output import compact_table, emit, fail, json_option, table
 from mwaa_ops.clock import Clock, SystemClock, today
 from mwaa_ops.errors import MwaaOpsError
-from mwaa_ops.versions.cache import load_calendars
-from mwaa_ops.versions.environments import read_environments
-from mwaa_ops.versions.report import standings
-from mwaa_ops.versions.rules import load_upgrade_rules
+from mwaa_ops.versions.report import status_report
 from mwaa_ops.versions.standing import Standing
 
 _STYLE = {"ok": "green", "notice": "cyan", "warning": "yellow", "critical": "red", "unsupported": "bold red"}
@@ -86,11 +82,7 @@ def status(
     day = today(clock)
     try:
         config = build_config(config_file, **{"aws.endpoint_url": endpoint_url})
-        calendars = load_calendars(config.state_dir)
-        rules = load_upgrade_rules()
-        environments = read_environments(make_client("mwaa", config.aws), environment)
-        items = standings(environments, calendars, rules, day)
+        report = status_report(config.state_dir, make_client("mwaa", config.aws), day, environment)
     except MwaaOpsError as exc:
         fail(str(exc), as_json)
-    emit({"as_of": day, "environments": [s.to_json() for s in items]}, as_json,
-         lambda out: _render(items, day, out))
+    emit(report.to_json(), as_json, lambda out: _render(report.standings, day, out))

@@ -9,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich import box
 from rich.progress import Progress, SpinnerColumn, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from mwaa_ops.cli.common import as_of_option, build_config, config_option, parse_as_of
-from mwaa_ops.cli.output import console, emit, fail, json_option, table
+from mwaa_ops.cli.output import compact_table, console, emit, fail, json_option, table
 from mwaa_ops.clock import Clock, SystemClock, today, utc_now
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.versions.cache import load_calendars
@@ -31,18 +28,6 @@ def _days(value: int | None) -> str:
 
 def _target(value: bool | None) -> str:
     return {True: "met", False: "missed", None: ""}[value]
-
-
-def compact_table(grid: Table) -> Table:
-    """Fewer rules and no edge padding, so the wide calendar fits an 80-column terminal."""
-    grid.box = box.SIMPLE_HEAD
-    grid.pad_edge = False
-    grid.show_edge = False
-    grid.padding = (0, 0, 0, 0)
-    for column in grid.columns:
-        widths = [Text.from_markup(str(cell)).cell_len for cell in column.cells]
-        column.min_width = max(widths, default=0) or None
-    return grid
 
 
 def _render_report(report: VersionsReport, out: Any) -> None:

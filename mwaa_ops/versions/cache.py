@@ -39,8 +39,6 @@ def cache_dir(state_dir: Path) -> Path:
 def _read(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
     except (OSError, ValueError):
         return None  # an unreadable cache is as good as none; the snapshot stands in
     return data if isinstance(data, dict) else None

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from packaging.utils import (
@@ -166,9 +166,3 @@ def fetch_community(
         )
     calendar = parse_simple_json(answer.body, source=url)
     return CommunityCalendar(calendar.releases, source=url, fetched_at=now)
-
-
-def release_date(calendar: CommunityCalendar, version: str) -> date | None:
-    """Convenience for callers holding a version string."""
-    found = calendar.get(Version(version))
-    return found.released if found else None

@@ -3,7 +3,8 @@
 Uses only ``ListEnvironments`` and ``GetEnvironment`` through a boto3 client
 (made by :func:`mwaa_ops.aws.make_client`), so it works the same on the real
 service and on the project's emulator. boto3 errors become the project's
-error tree.
+error tree through :func:`mwaa_ops.aws.aws_error`: no answer (connection
+refused, timeout), throttling and 5xx are retryable, other 4xx are fatal.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mwaa_ops.errors import (
-    AwsError,
-    EnvironmentNotFoundError,
-    FatalAwsError,
-    RetryableAwsError,
-    is_retryable,
-)
+from mwaa_ops.aws import aws_error
+from mwaa_ops.errors import EnvironmentNotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +25,15 @@ class EnvironmentVersion:
     status: str
 
 
-def _translate(exc: Exception, operation: str) -> AwsError:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        kind = RetryableAwsError if is_retryable(code, status) else FatalAwsError
-        return kind(f"MWAA {operation} failed: {code} {error.get('Message', '')}".strip(), code=code, status=status)
-    return RetryableAwsError(f"MWAA {operation} failed: {exc}")
-
-
 def get_environment(client: Any, name: str) -> EnvironmentVersion:
     """One environment; :class:`EnvironmentNotFoundError` if it does not exist."""
     try:
         answer = client.get_environment(Name=name)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+    except (ClientError, BotoCoreError) as exc:
+        error = aws_error(exc, "MWAA GetEnvironment")
+        if error.code == "ResourceNotFoundException":
             raise EnvironmentNotFoundError(f"MWAA environment {name!r} does not exist") from None
-        raise _translate(exc, "GetEnvironment") from None
-    except BotoCoreError as exc:
-        raise _translate(exc, "GetEnvironment") from None
+        raise error from None
     environment = answer.get("Environment", {})
     return EnvironmentVersion(
         name=environment.get("Name", name),
@@ -69,7 +54,7 @@ def list_environment_names(client: Any) -> list[str]:
             if not token:
                 return sorted(names)
     except (ClientError, BotoCoreError) as exc:
-        raise _translate(exc, "ListEnvironments") from None
+        raise aws_error(exc, "MWAA ListEnvironments") from None
 
 
 def read_environments(client: Any, only: str | None = None) -> list[EnvironmentVersion]:

@@ -10,12 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from mwaa_ops.clock import today, utc_now
-from mwaa_ops.versions.cache import load_calendars
-from mwaa_ops.versions.environments import read_environments
 from mwaa_ops.versions.metrics import version_datums
 from mwaa_ops.versions.refresh import refresh_calendars
-from mwaa_ops.versions.report import standings
-from mwaa_ops.versions.rules import load_upgrade_rules
+from mwaa_ops.versions.report import status_report
 from mwaa_ops.versions.scorecard import scorecard
 
 JOB_NAME = "versions_refresh"
@@ -31,18 +28,11 @@ def refresh_versions_job(ctx: Any, **refresh_options: Any) -> dict[str, Any]:
     config = ctx.config
     report = refresh_calendars(config, utc_now(ctx.clock), **refresh_options)
     as_of = today(ctx.clock)
-    calendars = load_calendars(config.state_dir)
-    environments = read_environments(ctx.make_client("mwaa"))
-    rules = load_upgrade_rules()
-    items = standings(environments, calendars, rules, as_of)
-    card = scorecard(calendars.community, calendars.mwaa, as_of)
-    datums = version_datums(
-        items,
-        card,
-        timestamp=ctx.clock.time(),
-        namespace=config.namespace,
-        storage_resolution=60,
-    )
+    status = status_report(config.state_dir, ctx.make_client("mwaa"), as_of)
+    items = status.standings
+    card = scorecard(status.calendars.community, status.calendars.mwaa, as_of)
+    # No namespace on the datums: the publisher sends them to its own, the configured one.
+    datums = version_datums(items, card, timestamp=ctx.clock.time(), storage_resolution=60)
     if datums:
         ctx.publisher.submit(datums)
     return {

@@ -42,11 +42,6 @@ class VersionLag:
     first_of_minor: bool
     met_target: bool | None  # only for the first MWAA version of a minor
 
-    @property
-    def within_target_exact(self) -> bool | None:
-        """Whether the exact-version lag is within the target (shown, not scored)."""
-        return None if self.lag_exact_days is None else self.lag_exact_days <= TARGET_DAYS
-
 
 def _days(later: date | None, earlier: date | None) -> int | None:
     return (later - earlier).days if later and earlier else None

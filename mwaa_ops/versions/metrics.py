@@ -23,14 +23,6 @@ from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.versions.scorecard import Scorecard
 from mwaa_ops.versions.standing import Standing
 
-METRIC_NAMES = (
-    "DaysBehindNewestMwaa",
-    "MinorsBehind",
-    "MinorsBehindMwaa",
-    "DaysToEndOfSupport",
-    "VersionSupportLevel",
-    "MwaaTargetLagDays",
-)
 # CloudWatch has no "Days" unit; day figures go out as plain numbers.
 _DAYS_UNIT = "None"
 _COUNT_UNIT = "Count"
@@ -41,10 +33,12 @@ def version_datums(
     card: Scorecard,
     *,
     timestamp: float,
-    namespace: str = "",
     storage_resolution: int = 60,
 ) -> list[Datum]:
-    """Datums for every environment's standing; dimensions in canonical order."""
+    """Datums for every environment's standing; dimensions in canonical order.
+
+    They carry no namespace: the publisher sends them to its own (the configured one).
+    """
     out: list[Datum] = []
     for item in standings:
         dimensions = canonical({"Environment": item.environment})
@@ -67,7 +61,6 @@ def version_datums(
                     unit=unit,
                     value=float(value),
                     storage_resolution=storage_resolution,
-                    namespace=namespace,
                 )
             )
     return out

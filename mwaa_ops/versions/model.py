@@ -142,13 +142,6 @@ class MwaaCalendar:
         offered = self.supported(as_of)
         return offered[-1] if offered else None
 
-    def first_availability(self) -> dict[Minor, MwaaVersion]:
-        """Per minor, the MWAA version of that minor that became available first."""
-        out: dict[Minor, MwaaVersion] = {}
-        for item in sorted(self.versions, key=lambda v: (v.available, v.version)):
-            out.setdefault(minor_of(item.version), item)
-        return out
-
     def launch(self) -> date | None:
         """The earliest availability date: when the service started offering Airflow."""
         return min((v.available for v in self.versions), default=None)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from packaging.version import Version
 
 from mwaa_ops.config import Config
 from mwaa_ops.errors import SourceError
@@ -84,37 +86,30 @@ def _iso(value: Any) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def diff_community(old: CommunityCalendar | None, new: CommunityCalendar) -> list[Change]:
-    before = {r.version: r for r in old.releases} if old else {}
-    after = {r.version: r for r in new.releases}
+def _diff(before: Mapping[Version, Any], after: Mapping[Version, Any], fields: tuple[str, ...]) -> list[Change]:
+    """Versions added, gone, and moved ``fields`` (dates); ``fields[0]`` dates a new version."""
     changes: list[Change] = []
     for version in sorted(after.keys() | before.keys()):
         if version not in before:
-            changes.append(Change("new_version", str(version), "released", "", _iso(after[version].released)))
-        elif version not in after:
-            changes.append(Change("removed_version", str(version)))
-        elif before[version].released != after[version].released:
-            changes.append(
-                Change("moved_date", str(version), "released", _iso(before[version].released), _iso(after[version].released))
-            )
-    return changes
-
-
-def diff_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> list[Change]:
-    before = {v.version: v for v in old.versions} if old else {}
-    after = {v.version: v for v in new.versions}
-    changes: list[Change] = []
-    for version in sorted(after.keys() | before.keys()):
-        if version not in before:
-            changes.append(Change("new_version", str(version), "available", "", _iso(after[version].available)))
+            changes.append(Change("new_version", str(version), fields[0], "", _iso(getattr(after[version], fields[0]))))
         elif version not in after:
             changes.append(Change("removed_version", str(version)))
         else:
-            for name in ("available", "end_of_support"):
+            for name in fields:
                 was, now = getattr(before[version], name), getattr(after[version], name)
                 if was != now:
                     changes.append(Change("moved_date", str(version), name, _iso(was), _iso(now)))
     return changes
+
+
+def diff_community(old: CommunityCalendar | None, new: CommunityCalendar) -> list[Change]:
+    before = {r.version: r for r in old.releases} if old else {}
+    return _diff(before, {r.version: r for r in new.releases}, ("released",))
+
+
+def diff_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> list[Change]:
+    before = {v.version: v for v in old.versions} if old else {}
+    return _diff(before, {v.version: v for v in new.versions}, ("available", "end_of_support"))
 
 
 def merge_mwaa(old: MwaaCalendar | None, new: MwaaCalendar) -> MwaaCalendar:
@@ -142,6 +137,28 @@ def _noop(name: str, event: str) -> None:
     return None
 
 
+_Fetched = TypeVar("_Fetched")
+
+
+def _refresh_source(
+    result: SourceResult,
+    fetch: Callable[[], _Fetched],
+    keep: Callable[[_Fetched], None],
+    progress: Progress,
+) -> None:
+    """Fetch one source and ``keep`` it (diff, cache); a :class:`SourceError` is recorded in ``result``."""
+    progress(result.name, "start")
+    try:
+        fetched = fetch()
+    except SourceError as exc:
+        result.error = str(exc)
+        progress(result.name, "failed")
+        return
+    keep(fetched)
+    result.ok = True
+    progress(result.name, "done")
+
+
 def refresh_calendars(
     config: Config,
     now: datetime,
@@ -158,33 +175,33 @@ def refresh_calendars(
     index_url = resolve_index_url(config, environ, pip_config)
 
     community = SourceResult(COMMUNITY, index_url)
-    progress(COMMUNITY, "start")
-    try:
-        fetched_community = fetch_community(index_url, timeout=timeout, now=now, fetcher=fetcher)
-    except SourceError as exc:
-        community.error = str(exc)
-        progress(COMMUNITY, "failed")
-    else:
-        community.url = fetched_community.source
-        community.changes = diff_community(previous.community, fetched_community)
-        community.versions = len(fetched_community.releases)
-        cache.write_community(state_dir, fetched_community)
-        community.ok = True
-        progress(COMMUNITY, "done")
+
+    def keep_community(fetched: CommunityCalendar) -> None:
+        community.url = fetched.source
+        community.changes = diff_community(previous.community, fetched)
+        community.versions = len(fetched.releases)
+        cache.write_community(state_dir, fetched)
+
+    _refresh_source(
+        community,
+        lambda: fetch_community(index_url, timeout=timeout, now=now, fetcher=fetcher),
+        keep_community,
+        progress,
+    )
 
     mwaa_url = config.versions.mwaa_versions_url
     mwaa = SourceResult(MWAA, mwaa_url)
-    progress(MWAA, "start")
-    try:
-        fetched_mwaa = fetch_mwaa_calendar(mwaa_url, timeout=timeout, now=now, fetcher=fetcher)
-    except SourceError as exc:
-        mwaa.error = str(exc)
-        progress(MWAA, "failed")
-    else:
-        mwaa.changes = diff_mwaa(previous.mwaa, fetched_mwaa)
-        merged = merge_mwaa(previous.mwaa, fetched_mwaa)
+
+    def keep_mwaa(fetched: MwaaCalendar) -> None:
+        mwaa.changes = diff_mwaa(previous.mwaa, fetched)
+        merged = merge_mwaa(previous.mwaa, fetched)
         mwaa.versions = len(merged.versions)
         cache.write_mwaa(state_dir, merged)
-        mwaa.ok = True
-        progress(MWAA, "done")
+
+    _refresh_source(
+        mwaa,
+        lambda: fetch_mwaa_calendar(mwaa_url, timeout=timeout, now=now, fetcher=fetcher),
+        keep_mwaa,
+        progress,
+    )
     return RefreshReport(now, [community, mwaa])

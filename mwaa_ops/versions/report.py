@@ -1,6 +1,7 @@
 """Put the pieces together: calendars + rules + environments -> lags, scorecard, standings.
 
-Pure functions over values, shared by the CLI commands and the agent job.
+Pure functions over values, shared by the CLI commands and the agent job, and
+:func:`status_report`, which also reads them (cache or snapshot, MWAA).
 """
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from mwaa_ops.versions.cache import Calendars
-from mwaa_ops.versions.environments import EnvironmentVersion
+from mwaa_ops.versions.cache import Calendars, load_calendars
+from mwaa_ops.versions.environments import EnvironmentVersion, read_environments
 from mwaa_ops.versions.lag import VersionLag, version_lags
-from mwaa_ops.versions.rules import UpgradeRules
+from mwaa_ops.versions.rules import UpgradeRules, load_upgrade_rules
 from mwaa_ops.versions.scorecard import Period, Scorecard, scorecard
 from mwaa_ops.versions.standing import Standing, standing
 
@@ -94,6 +96,27 @@ def standings(
         standing(e.name, e.airflow_version, calendars.community, calendars.mwaa, rules, as_of, e.status)
         for e in environments
     ]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Each environment's standing as of ``as_of``, and the calendars it was judged by."""
+
+    as_of: date
+    calendars: Calendars
+    standings: list[Standing]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "environments": [s.to_json() for s in self.standings]}
+
+
+def status_report(state_dir: Path, mwaa_client: Any, as_of: date, only: str | None = None) -> StatusReport:
+    """Read the calendars (cache or snapshot), the upgrade rules and the environments
+    from MWAA (``only`` that one, else all), and judge each environment as of ``as_of``."""
+    calendars = load_calendars(state_dir)
+    rules = load_upgrade_rules()
+    environments = read_environments(mwaa_client, only)
+    return StatusReport(as_of, calendars, standings(environments, calendars, rules, as_of))
 
 
 def describe_period(period: Period, target_days: int) -> str:

@@ -14,6 +14,7 @@ import csv
 import json
 import sys
 from datetime import UTC, date, datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,9 @@ COMMUNITY_SOURCE = "https://pypi.org/simple/apache-airflow/"
 MWAA_SOURCE = "https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-versions.html"
 
 
+@cache
 def load_snapshot() -> tuple[CommunityCalendar, MwaaCalendar, date]:
-    """The shipped calendars and the snapshot's date."""
+    """The shipped calendars and the snapshot's date (parsed once: all three are immutable)."""
     text = resources.files("mwaa_ops.data").joinpath(SNAPSHOT_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
     where = f"shipped snapshot {SNAPSHOT_FILE}"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mwaa_ops.clock import FixedClock
+from mwaa_ops.cloudwatch.batching import pack
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.config import Config, VersionsConfig
 from mwaa_ops.errors import SourceError
@@ -84,8 +85,11 @@ def test_job_publishes_from_the_snapshot_when_sources_are_down(ctx: Ctx) -> None
     assert ("DaysToEndOfSupport", stage) not in values  # none announced: no datum
     assert values[("MwaaTargetLagDays", stage)] == 0  # no community minor waiting on 2026-11-25
     assert result["datums"] == len(ctx.publisher.submitted) == 11
+    # No namespace of their own: the agent's publisher (built with config.namespace) sends them there.
+    requests = pack(ctx.publisher.submitted, default_namespace=ctx.config.namespace)
+    assert [r.namespace for r in requests] == ["Custom/MWAA"]
     for datum in ctx.publisher.submitted:
-        assert datum.namespace == "Custom/MWAA"
+        assert datum.namespace == ""
         assert datum.timestamp == AS_OF.timestamp()
         assert datum.dimensions == tuple(sorted(datum.dimensions))
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from mwaa_ops.config import Config, VersionsConfig
 from mwaa_ops.errors import SourceError
 from mwaa_ops.versions import cache
 from mwaa_ops.versions.fetch import Response
-from mwaa_ops.versions.refresh import refresh_calendars
+from mwaa_ops.versions.model import CommunityCalendar, Release
+from mwaa_ops.versions.refresh import diff_community, refresh_calendars
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "versions"
 INDEX = "https://mirror.example/simple/"
@@ -109,3 +111,17 @@ def test_without_cache_the_snapshot_is_used(config: Config) -> None:
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
     assert cache.load_calendars(config.state_dir).mwaa_origin == "snapshot"
+
+
+def test_community_diff_reports_new_removed_and_moved_releases() -> None:
+    old = CommunityCalendar((Release(Version("2.10.0"), date(2024, 8, 15)), Release(Version("2.10.1"), date(2024, 9, 5))))
+    new = CommunityCalendar((Release(Version("2.10.1"), date(2024, 9, 6)), Release(Version("2.10.2"), date(2024, 9, 18))))
+    assert [c.describe() for c in diff_community(old, new)] == [
+        "2.10.0: no longer listed",
+        "2.10.1: released moved 2024-09-05 -> 2024-09-06",
+        "2.10.2: new (released 2024-09-18)",
+    ]
+    assert [c.describe() for c in diff_community(None, old)] == [
+        "2.10.0: new (released 2024-08-15)",
+        "2.10.1: new (released 2024-09-05)",
+    ]
