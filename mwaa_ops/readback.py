@@ -72,8 +72,12 @@ def read_published(
 def _query(
     client: Any, found: list[dict[str, Any]], window: int, clock: Clock, progress: bool
 ) -> list[dict[str, Any]]:
-    end = datetime.fromtimestamp(clock.time(), UTC) + timedelta(minutes=1)
+    # Whole minutes, so each 60 s bucket is a clock minute and "latest_at" is the
+    # start of the minute the last datapoint fell in (CloudWatch's advice, too).
+    now = int(clock.time())
+    end = datetime.fromtimestamp(now - now % 60 + 60, UTC)
     start = end - timedelta(seconds=window) - timedelta(minutes=1)
+    start -= timedelta(seconds=start.second)
     whole = max(60, (int((end - start).total_seconds()) // 60 + 1) * 60)
     queries: list[dict[str, Any]] = []
     for i, metric in enumerate(found):
