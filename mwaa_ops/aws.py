@@ -19,6 +19,7 @@ from typing import Any
 
 import botocore.exceptions as botocore_errors
 
+from mwaa_ops.aws_calls import RECORD_ENV, install_recorder
 from mwaa_ops.config import AwsConfig
 from mwaa_ops.errors import (
     THROTTLING_CODES,
@@ -132,4 +133,10 @@ def make_client(
             # A local endpoint accepts any credentials; AWS itself never gets these.
             kwargs["aws_access_key_id"] = "testing"
             kwargs["aws_secret_access_key"] = "testing"
-    return session.client(service, **kwargs)
+    client = session.client(service, **kwargs)
+    record_to = os.environ.get(RECORD_ENV)
+    if record_to:
+        # Every call's IAM action and resource, for the least-privilege proof
+        # (mwaa_ops/aws_calls.py; docs/deploy.md).
+        install_recorder(client, record_to)
+    return client

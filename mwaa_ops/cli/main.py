@@ -17,6 +17,9 @@ COMMANDS: dict[str, str] = {
     "metrics": "mwaa_ops.cli.metrics:metrics",
     "versions": "mwaa_ops.cli.versions:versions",
     "status": "mwaa_ops.cli.status:status",
+    "iam-policy": "mwaa_ops.cli.iam_policy:iam_policy",
+    "deploy": "mwaa_ops.cli.deploy:deploy",
+    "doctor": "mwaa_ops.cli.doctor:doctor",
 }
 
 HELP = {
@@ -25,6 +28,9 @@ HELP = {
     "metrics": "List what the agent has published, read back from CloudWatch.",
     "versions": "Airflow release calendars, MWAA lags and the 30-day scorecard.",
     "status": "Each environment's Airflow version standing and upgrade path.",
+    "iam-policy": "The least-privilege IAM policy for the enabled features.",
+    "deploy": "Render sidecar files for compose, ECS or Kubernetes from the config.",
+    "doctor": "Inspect a running set-up and say what to fix.",
 }
 
 

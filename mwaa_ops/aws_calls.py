@@ -1,0 +1,161 @@
+"""Recording every AWS call a process makes, as IAM sees it: action and resource ARN.
+
+When ``MWAAOPS_RECORD_AWS_CALLS=<file>`` is set, :func:`mwaa_ops.aws.make_client`
+installs :func:`install_recorder` on each client it makes, and every API call
+(each page of a paginated call too) appends one JSON line to ``<file>``::
+
+    {"action": "cloudwatch:PutMetricData", "resource": "*",
+     "context": {"cloudwatch:namespace": "AmazonMWAA"}, "region": "us-east-1"}
+
+Subprocesses inherit the variable, so the agent, the CLI and any child process
+record into the same file (appends of one short line are atomic on POSIX).
+The IAM completeness-and-minimality test evaluates these records against the
+policy ``mwaa-ops iam-policy`` prints (:mod:`mwaa_ops.deploy.iam`).
+
+Resource ARNs follow the Service Authorization Reference of each service; an
+operation without a rule here is recorded with ``"resource": "*"`` and
+``"unmapped": true`` so a policy scoped to resources refuses it and the gap shows.
+The account in recorded ARNs is ``MWAAOPS_RECORD_ACCOUNT_ID`` or moto's
+account ``123456789012`` (what the embedded endpoint answers to).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+# Not MWAA_OPS_*: that prefix is the config's (MWAA_OPS_<KEY> sets a config key).
+RECORD_ENV = "MWAAOPS_RECORD_AWS_CALLS"
+ACCOUNT_ENV = "MWAAOPS_RECORD_ACCOUNT_ID"
+# moto's DEFAULT_ACCOUNT_ID: the account the embedded endpoint answers to.
+DEFAULT_ACCOUNT = "123456789012"
+
+# botocore signing name -> IAM service prefix, where they differ.
+IAM_PREFIX = {"monitoring": "cloudwatch", "airflow": "airflow"}
+
+_A = "arn:aws"
+# (IAM prefix, operation) -> ARN templates, filled from the request's parameters.
+# "{Param[]}" expands a list parameter to one ARN per element.
+RESOURCES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cloudwatch", "PutDashboard"): (_A + ":cloudwatch::{account}:dashboard/{DashboardName}",),
+    ("cloudwatch", "GetDashboard"): (_A + ":cloudwatch::{account}:dashboard/{DashboardName}",),
+    ("cloudwatch", "DeleteDashboards"): (_A + ":cloudwatch::{account}:dashboard/{DashboardNames[]}",),
+    ("cloudwatch", "PutMetricAlarm"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
+    ("cloudwatch", "PutCompositeAlarm"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
+    ("cloudwatch", "SetAlarmState"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
+    ("cloudwatch", "DescribeAlarmHistory"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
+    ("cloudwatch", "DeleteAlarms"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
+    ("cloudwatch", "EnableAlarmActions"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
+    ("cloudwatch", "DisableAlarmActions"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
+    # A DescribeAlarms call reads every alarm it may list.
+    ("cloudwatch", "DescribeAlarms"): (_A + ":cloudwatch:{region}:{account}:alarm:*",),
+    ("cloudwatch", "TagResource"): ("{ResourceARN}",),
+    ("cloudwatch", "ListTagsForResource"): ("{ResourceARN}",),
+    ("airflow", "GetEnvironment"): (_A + ":airflow:{region}:{account}:environment/{Name}",),
+    ("airflow", "UpdateEnvironment"): (_A + ":airflow:{region}:{account}:environment/{Name}",),
+    ("s3", "GetObject"): (_A + ":s3:::{Bucket}/{Key}",),
+    ("s3", "HeadObject"): (_A + ":s3:::{Bucket}/{Key}",),
+    ("s3", "PutObject"): (_A + ":s3:::{Bucket}/{Key}",),
+    ("s3", "ListObjectsV2"): (_A + ":s3:::{Bucket}",),
+    ("sns", "CreateTopic"): (_A + ":sns:{region}:{account}:{Name}",),
+    ("sns", "Publish"): ("{TopicArn}",),
+    ("sns", "GetTopicAttributes"): ("{TopicArn}",),
+    ("sns", "SetTopicAttributes"): ("{TopicArn}",),
+    ("sns", "ListSubscriptionsByTopic"): ("{TopicArn}",),
+    ("sns", "TagResource"): ("{ResourceArn}",),
+    ("sns", "ListTagsForResource"): ("{ResourceArn}",),
+    ("dynamodb", "GetItem"): (_A + ":dynamodb:{region}:{account}:table/{TableName}",),
+    ("dynamodb", "PutItem"): (_A + ":dynamodb:{region}:{account}:table/{TableName}",),
+    ("dynamodb", "UpdateItem"): (_A + ":dynamodb:{region}:{account}:table/{TableName}",),
+    ("dynamodb", "DeleteItem"): (_A + ":dynamodb:{region}:{account}:table/{TableName}",),
+    ("dynamodb", "DescribeTable"): (_A + ":dynamodb:{region}:{account}:table/{TableName}",),
+    ("iam", "SimulatePrincipalPolicy"): ("{PolicySourceArn}",),
+}
+
+# Operations that take no resource ARN in IAM (the Service Authorization Reference
+# lists no resource type for them): "*" is their only resource.
+UNSCOPED: frozenset[tuple[str, str]] = frozenset({
+    ("cloudwatch", "PutMetricData"),
+    ("cloudwatch", "ListMetrics"),
+    ("cloudwatch", "GetMetricData"),
+    ("cloudwatch", "GetMetricStatistics"),
+    ("cloudwatch", "ListDashboards"),
+    ("cloudwatch", "PutAnomalyDetector"),
+    ("airflow", "ListEnvironments"),
+    ("sns", "ListTopics"),
+    ("sts", "GetCallerIdentity"),
+})
+
+# Operations whose IAM action is not named after them.
+ACTION_NAMES: dict[tuple[str, str], str] = {
+    ("s3", "ListObjectsV2"): "ListBucket",
+    ("s3", "HeadObject"): "GetObject",
+}
+
+
+def iam_prefix(signing_name: str) -> str:
+    return IAM_PREFIX.get(signing_name, signing_name)
+
+
+def describe_call(
+    prefix: str, operation: str, params: Mapping[str, Any], region: str, account: str
+) -> list[dict[str, Any]]:
+    """The IAM requests one API call makes: ``[{"action", "resource", "context"}]``.
+
+    One entry per resource (a ``DeleteAlarms`` of three alarms is three requests).
+    """
+    key = (prefix, operation)
+    action_name = ACTION_NAMES.get(key, operation)
+    if prefix == "s3" and operation == "GetObject" and params.get("VersionId"):
+        action_name = "GetObjectVersion"
+    action = f"{prefix}:{action_name}"
+    context: dict[str, str] = {}
+    if key == ("cloudwatch", "PutMetricData"):
+        context["cloudwatch:namespace"] = str(params.get("Namespace", ""))
+    unmapped = key not in RESOURCES and key not in UNSCOPED
+    arns: list[str] = []
+    for template in RESOURCES.get(key, ("*",)):
+        values = {"region": region, "account": account}
+        listed = [name for name in params if "{" + name + "[]}" in template]
+        if listed:
+            name = listed[0]
+            for item in params.get(name) or ():
+                arns.append(template.replace("{" + name + "[]}", str(item)).format(
+                    **values, **{k: v for k, v in params.items() if k != name}))
+        else:
+            try:
+                arns.append(template.format(**values, **params))
+            except (KeyError, IndexError):
+                arns.append("*")
+                unmapped = True
+    out = []
+    for arn in arns or ["*"]:
+        entry: dict[str, Any] = {"action": action, "resource": arn, "context": context,
+                                 "region": region}
+        if unmapped:
+            entry["unmapped"] = True
+        out.append(entry)
+    return out
+
+
+_write_lock = threading.Lock()
+
+
+def install_recorder(client: Any, path: str) -> None:
+    """Append each call ``client`` makes to ``path`` as JSON lines (see module doc)."""
+    account = os.environ.get(ACCOUNT_ENV) or DEFAULT_ACCOUNT
+    prefix = iam_prefix(client.meta.service_model.signing_name)
+    region = client.meta.region_name or ""
+
+    def record(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        lines = "".join(
+            json.dumps(entry, sort_keys=True) + "\n"
+            for entry in describe_call(prefix, model.name, params, region, account)
+        )
+        with _write_lock, open(path, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+
+    client.meta.events.register("before-parameter-build.*.*", record)

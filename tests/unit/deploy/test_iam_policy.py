@@ -1,0 +1,75 @@
+"""`mwaa-ops iam-policy`: the table's shape, the rendered policy, and parliament's lint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mwaa_ops.deploy.iam import Placeholders, build_policy, load_table, parse_features
+from mwaa_ops.errors import ConfigError
+
+MWAA_OPS = str(Path(sys.executable).parent / "mwaa-ops")
+PARLIAMENT = str(Path(sys.executable).parent / "parliament")
+
+
+def test_put_metric_data_is_limited_to_the_namespace_by_condition_key() -> None:
+    policy = build_policy(["metrics"], Placeholders(namespace="Team/Airflow"))
+    put = next(s for s in policy["Statement"] if "cloudwatch:PutMetricData" in s["Action"])
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Team/Airflow"}}
+
+
+def test_environments_expand_to_one_arn_each_and_prefixes_scope_what_mwaa_ops_creates() -> None:
+    policy = build_policy(["upgrades", "alarms"], Placeholders(
+        environments=("a", "b"), region="eu-west-1", account="111", prefix="ops-"))
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["UpdateMwaaEnvironments"]["Resource"] == [
+        "arn:aws:airflow:eu-west-1:111:environment/a", "arn:aws:airflow:eu-west-1:111:environment/b"]
+    assert by_sid["ManageOwnAlarms"]["Resource"] == "arn:aws:cloudwatch:eu-west-1:111:alarm:ops-*"
+    assert by_sid["ManageOwnTopics"]["Resource"] == "arn:aws:sns:eu-west-1:111:ops-*"
+    assert by_sid["UpgradeLease"]["Resource"] == "arn:aws:dynamodb:eu-west-1:111:table/mwaa-ops-leases"
+    assert len(by_sid) == len(policy["Statement"])  # each sid once
+
+
+def test_unknown_feature_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"unknown \['dashbords'\].*allowed: metrics"):
+        parse_features("metrics,dashbords")
+
+
+def test_every_statement_is_used_by_some_feature() -> None:
+    table = load_table()
+    used = {sid for f in table.features.values() for sid in f.statements}
+    assert used == set(table.statements)
+
+
+@pytest.mark.parametrize("features", ["metrics", "metrics,versions", ",".join(load_table().features)])
+def test_cli_policy_passes_parliament(features: str) -> None:
+    done = subprocess.run([MWAA_OPS, "iam-policy", "--features", features, "--json",
+                           "--region", "us-east-1", "--account-id", "123456789012",
+                           "--environments", "prod,staging"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    policy = json.loads(done.stdout)
+    assert policy["Version"] == "2012-10-17"
+    # parliament's --string (its --file exits 2 without a terminal: FIELD-NOTES).
+    lint = subprocess.run([PARLIAMENT, "--string", done.stdout, "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert lint.returncode == 0 and lint.stdout.strip() == "", lint.stdout + lint.stderr
+
+
+def test_parliament_would_catch_a_broad_policy() -> None:
+    broad = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cloudwatch:PutDashboard", "Resource": "*"}]})
+    lint = subprocess.run([PARLIAMENT, "--string", broad, "--json"], capture_output=True, text=True, timeout=120)
+    assert "RESOURCE_STAR" in lint.stdout
+
+
+def test_cli_human_output_says_which_statements_are_proven() -> None:
+    done = subprocess.run([MWAA_OPS, "iam-policy", "--features", "metrics,alarms"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "proven" in done.stderr and "pending: issue 11" in done.stderr
+    assert json.loads(done.stdout)["Statement"]
