@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from mwaa_ops.cli.common import build_config, config_option
-from mwaa_ops.cli.output import json_option, print_json, table
 from mwaa_ops.cli.output import console as make_console
+from mwaa_ops.cli.output import json_option, print_json, table
 
 
 @click.command("iam-policy", context_settings={"help_option_names": ["-h", "--help"]})
