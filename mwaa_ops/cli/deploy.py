@@ -10,7 +10,7 @@ import click
 from mwaa_ops.cli.common import build_config, config_option
 from mwaa_ops.cli.output import json_option
 
-TARGETS = ("compose", "ecs", "kubernetes")
+TARGETS = ("compose", "ecs", "kubernetes", "cloudformation", "terraform")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +21,8 @@ def deploy() -> None:
 @deploy.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--target", type=click.Choice(TARGETS), required=True,
               help="compose: docker compose project; ecs: RegisterTaskDefinition JSON; "
-                   "kubernetes: ServiceAccount, ConfigMap, Service, Deployment with a native sidecar.")
+                   "kubernetes: ServiceAccount, ConfigMap, Service, Deployment with a native sidecar; "
+                   "cloudformation / terraform: role, topics, lease table, report bucket.")
 @config_option
 @click.option("--image", default=None, help="The mwaa-ops image (default mwaa-ops:latest).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
@@ -38,15 +39,21 @@ def render(target: str, config_file: str | None, image: str | None, out_file: st
     """
     import yaml
 
+    from mwaa_ops.deploy.infra import cloudformation, terraform
     from mwaa_ops.deploy.render import DEFAULT_IMAGE
     from mwaa_ops.deploy.render import render as render_target
 
     config = build_config(config_file)
     try:
-        data = render_target(target, config, image or DEFAULT_IMAGE)  # type: ignore[arg-type]
+        if target == "cloudformation":
+            data: object = cloudformation()
+        elif target == "terraform":
+            data = terraform()
+        else:
+            data = render_target(target, config, image or DEFAULT_IMAGE)  # type: ignore[arg-type]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    if as_json or target == "ecs":
+    if as_json or target in ("ecs", "terraform"):
         text = json.dumps(data, indent=2) + "\n"
     elif isinstance(data, list):
         text = yaml.safe_dump_all(data, sort_keys=False, default_flow_style=False)
