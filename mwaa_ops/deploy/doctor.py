@@ -236,11 +236,13 @@ def _spool(obs: Observations) -> Finding:
     before = int(first.get("spool_bytes") or 0)
     after = int(later.get("spool_bytes", before) or 0)
     fix = "CloudWatch is not accepting the agent's data: see endpoint, credentials and permissions"
-    if first.get("degraded") or later.get("degraded"):
-        return Finding("spool", "fail", "publisher degraded: the spool cannot be written", fix)
     if after > before:
         return Finding("spool", "fail",
                        f"spool growing: {before} -> {after} bytes in {obs.sample_seconds:g} s", fix)
+    if first.get("degraded") or later.get("degraded"):
+        return Finding("spool", "fail",
+                       f"publisher degraded: CloudWatch keeps failing, new data goes to the spool "
+                       f"({after} bytes)", fix)
     if after > 0:
         return Finding("spool", "warn", f"{after} bytes waiting in the spool (not growing)",
                        "it drains once CloudWatch accepts again; watch that it shrinks")

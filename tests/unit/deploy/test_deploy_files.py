@@ -234,3 +234,21 @@ def test_cli_renders_each_target(target: str, tmp_path: Path) -> None:
     text = done.stdout
     assert "18125" in text and "MWAA_OPS_ENVIRONMENT" in text
     json.loads(text)
+
+
+def test_committed_ecs_and_kubernetes_examples_are_the_rendered_default() -> None:
+    assert json.loads((ROOT / "deploy" / "ecs" / "task-definition.json").read_text()) == ecs(DEFAULT)
+    docs = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / "mwaa-ops.yaml").read_text()))
+    assert docs == kubernetes(DEFAULT)
+
+
+def test_documented_airflow_allow_list_keeps_every_needed_metric() -> None:
+    from mwaa_ops.deploy.needs import blocked, shipped_needs
+
+    text = (ROOT / "docs" / "airflow-settings.md").read_text()
+    (line,) = re.findall(r"^metrics_allow_list = (.+)$", text, flags=re.M)
+    # Airflow's list without pattern matching: prefixes of the name without statsd_prefix.
+    allow = ["^" + re.escape(prefix.strip()) for prefix in line.split(",")]
+    for need in shipped_needs():
+        assert blocked(need.metric, allow, []) is None, need
+    assert blocked("SchedulerHeartbeat", ["^dag_processing"], []) == ["scheduler_heartbeat"]

@@ -52,7 +52,7 @@ def test_all_good() -> None:
     pytest.param({"statsd": {"last_datagram_at": "2027-01-15T07:00:00+00:00", "lines_per_second": 0.0}},
                  "statsd", "fail", "is Airflow running", id="silent-for-an-hour"),
     pytest.param({"ready": False}, "agent", "fail", "see the agent's log", id="not-ready"),
-    pytest.param({"publisher": {"spool_bytes": 0, "degraded": True}}, "spool", "fail", "CloudWatch",
+    pytest.param({"publisher": {"spool_bytes": 10, "degraded": True}}, "spool", "fail", "keeps failing",
                  id="degraded"),
 ])
 def test_verdicts(health: dict[str, Any], check: str, status: str, words: str) -> None:
