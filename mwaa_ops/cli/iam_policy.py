@@ -14,8 +14,9 @@ from mwaa_ops.cli.output import json_option, print_json, table
 @click.command("iam-policy", context_settings={"help_option_names": ["-h", "--help"]})
 @config_option
 @click.option("--features", default=None, metavar="LIST",
-              help="Comma-separated: metrics,versions,dashboards,alarms,readiness,reports,upgrades "
-                   "(default: all).")
+              help="Comma-separated: metrics,versions,dashboards,alarms,readiness,reports,upgrades, "
+                   "or 'all' (default: what the config enables: metrics, plus each feature whose "
+                   "scheduler job is enabled).")
 @click.option("--environments", default=None, metavar="LIST",
               help="MWAA environment names the agent may read/upgrade (default: config environment).")
 @click.option("--region", default="*", show_default=True, help="AWS region in ARNs.")
@@ -37,10 +38,20 @@ def iam_policy(config_file: str | None, features: str | None, environments: str 
     whether recorded calls prove it (docs/deploy.md), then the document.
     The table behind it is data: mwaa_ops/deploy/permissions.yaml.
     """
-    from mwaa_ops.deploy.iam import Placeholders, build_policy, load_table, parse_features
+    from mwaa_ops.deploy.iam import (
+        Placeholders,
+        build_policy,
+        enabled_features,
+        load_table,
+        parse_features,
+    )
 
     config = build_config(config_file)
-    chosen = parse_features(features)
+    if features is None:
+        jobs = [n for n, j in config.scheduler.jobs.items() if j.enabled and config.scheduler.enabled]
+        chosen = enabled_features(jobs)
+    else:
+        chosen = parse_features(None if features == "all" else features)
     envs = tuple(e.strip() for e in (environments or config.environment).split(",") if e.strip())
     given: dict[str, Any] = {k: v for k, v in {
         "prefix": names.get("name_prefix"), "dag_bucket": names.get("dag_bucket"),

@@ -44,6 +44,7 @@ class Feature:
     name: str
     statements: tuple[str, ...]
     proof: str
+    enabled_by: str = ""
 
     @property
     def proven(self) -> bool:
@@ -95,7 +96,8 @@ def _parse(data: Any, where: str) -> PermissionTable:
             for sid, row in data["statements"].items()
         }
         features = {
-            name: Feature(name, tuple(row["statements"]), str(row["proof"]))
+            name: Feature(name, tuple(row["statements"]), str(row["proof"]),
+                          str(row.get("enabled_by") or ""))
             for name, row in data["features"].items()
         }
     except (KeyError, TypeError, AttributeError) as exc:
@@ -116,6 +118,15 @@ def load_table() -> PermissionTable:
 
 def feature_names() -> tuple[str, ...]:
     return tuple(load_table().features)
+
+
+def enabled_features(enabled_jobs: Iterable[str]) -> tuple[str, ...]:
+    """The features the agent's config turns on (``enabled_by`` in the table)."""
+    jobs = set(enabled_jobs)
+    return tuple(
+        name for name, f in load_table().features.items()
+        if f.enabled_by == "always" or (f.enabled_by.startswith("job:") and f.enabled_by[4:] in jobs)
+    )
 
 
 def parse_features(value: str | Iterable[str] | None) -> tuple[str, ...]:

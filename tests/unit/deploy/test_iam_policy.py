@@ -73,3 +73,17 @@ def test_cli_human_output_says_which_statements_are_proven() -> None:
     assert done.returncode == 0, done.stderr
     assert "proven" in done.stderr and "pending: issue 11" in done.stderr
     assert json.loads(done.stdout)["Statement"]
+
+
+def test_default_features_follow_the_config() -> None:
+    def default(env: dict[str, str]) -> list[str]:
+        import os
+        done = subprocess.run([MWAA_OPS, "iam-policy", "--json"], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, **env})
+        assert done.returncode == 0, done.stderr
+        return [s["Sid"] for s in json.loads(done.stdout)["Statement"]]
+
+    assert default({}) == ["PublishMetricsInNamespace", "ReadMetrics", "ListMwaaEnvironments",
+                           "ReadMwaaEnvironments"]
+    assert default({"MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__ENABLED": "false"}) == [
+        "PublishMetricsInNamespace", "ReadMetrics"]
