@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "metrics": "mwaa_ops.cli.metrics:metrics",
     "versions": "mwaa_ops.cli.versions:versions",
     "status": "mwaa_ops.cli.status:status",
+    "readiness": "mwaa_ops.cli.readiness:readiness",
+    "report": "mwaa_ops.cli.report:report",
 }
 
 HELP = {
@@ -25,6 +27,8 @@ HELP = {
     "metrics": "List what the agent has published, read back from CloudWatch.",
     "versions": "Airflow release calendars, MWAA lags and the 30-day scorecard.",
     "status": "Each environment's Airflow version standing and upgrade path.",
+    "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
+    "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
 }
 
 
