@@ -137,7 +137,7 @@ def resolve(
     report = work_dir / "pip-report.json"
     command = [
         sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--isolated",
-        "--disable-pip-version-check", "--no-input", "--quiet", "--report", str(report),
+        "--disable-pip-version-check", "--no-input", "--report", str(report),
         "--only-binary=:all:", "--python-version", python_version,
         "--cache-dir", str(cache_dir), "--index-url", index,
         "-r", str(requirements), "-c", str(constraints_file),
@@ -154,7 +154,8 @@ def resolve(
             (item["metadata"]["name"], item["metadata"]["version"]) for item in data.get("install", [])
         )
         return Resolution(True, installs, dropped_lines=tuple(dropped), command=tuple(command))
-    conflicts = parse_conflicts(done.stderr) or _not_found(done.stderr)
+    output = f"{done.stdout}\n{done.stderr}"  # pip writes the conflict's causes to stdout
+    conflicts = parse_conflicts(output) or _not_found(output)
     errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
     return Resolution(
         False,
