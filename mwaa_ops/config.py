@@ -104,9 +104,9 @@ def _default_jobs() -> dict[str, JobConfig]:
             trigger="cron", cron="17 4 * * *", jitter_seconds=300, run_at_start=True
         ),
         # Monday 08:00 UTC; a run missed while the agent was down is made up once
-        # (coalesce) if the agent is back within six days.
+        # (coalesce), however long the agent was down.
         "weekly_report": JobConfig(
-            trigger="cron", cron="0 8 * * 1", misfire_grace_time_seconds=6 * 86400,
+            trigger="cron", cron="0 8 * * 1", misfire_grace_time_seconds=7 * 86400,
             max_runtime_seconds=1800,
         ),
     }

@@ -13,6 +13,7 @@ Every run is logged with its outcome and duration.
 from __future__ import annotations
 
 import importlib
+import re
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -67,12 +68,24 @@ class JobRun:
     error: str = ""
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _crontab_weekdays(expression: str) -> str:
+    """Numeric day-of-week values read the crontab way (0 and 7 Sunday, 1 Monday):
+    APScheduler 3's ``from_crontab`` would read ``1`` as Tuesday (its 0 is Monday)."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields[4] = re.sub(r"(?<!/)\b[0-7]\b", lambda m: _CRON_DAYS[int(m.group())], fields[4])
+    return " ".join(fields)
+
+
 def build_trigger(name: str, job: JobConfig) -> BaseTrigger:
     """The APScheduler trigger for one configured job (UTC)."""
     jitter = job.jitter_seconds or None
     if job.trigger == "cron":
         try:
-            trigger = CronTrigger.from_crontab(job.cron, timezone=UTC)
+            trigger = CronTrigger.from_crontab(_crontab_weekdays(job.cron), timezone=UTC)
         except ValueError as exc:
             raise ConfigError(
                 f"scheduler.jobs.{name}.cron = {job.cron!r}: not a 5-field crontab "

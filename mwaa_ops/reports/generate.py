@@ -23,8 +23,8 @@ from mwaa_ops.clock import Clock, FixedClock
 from mwaa_ops.config import Config
 from mwaa_ops.reports.build import build, write
 from mwaa_ops.reports.gather import MakeClient, gather
+from mwaa_ops.reports.job import RESULT_PREFIX
 
-RESULT_PREFIX = "MWAA_OPS_REPORT "
 
 
 @dataclass(frozen=True)
