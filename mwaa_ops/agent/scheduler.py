@@ -13,8 +13,8 @@ Every run is logged with its outcome and duration.
 from __future__ import annotations
 
 import importlib
-import re
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field

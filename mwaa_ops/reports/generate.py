@@ -26,7 +26,6 @@ from mwaa_ops.reports.gather import MakeClient, gather
 from mwaa_ops.reports.job import RESULT_PREFIX
 
 
-
 @dataclass(frozen=True)
 class Generated:
     paths: dict[str, Path]
