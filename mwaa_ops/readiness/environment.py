@@ -100,7 +100,8 @@ def check_environment(ctx: ReadinessContext) -> CheckResult:
             problems.append((FAIL, f"critical alarm(s) firing: {', '.join(critical)}",
                              "resolve the critical alarms before upgrading"))
         if other:
-            problems.append((WARN, f"alarm(s) firing: {', '.join(other)}", "look at them first"))
+            problems.append((WARN, f"alarm(s) firing: {', '.join(other)}",
+                             "look at each firing alarm (and its runbook) before upgrading"))
     window = env.get("WeeklyMaintenanceWindowStart")
     start = next_window(window, ctx.now) if window else None
     if start is None:

@@ -147,12 +147,19 @@ def frames(data: dict[str, Any]) -> dict[str, pd.DataFrame]:
     minors = pd.DataFrame(data["scorecard"]["minors"],
                           columns=["minor", "released", "lag_days", "days_waiting", "outcome"])
     cost = pd.DataFrame(data["cost"]["lines"], columns=["item", "quantity", "unit_price", "monthly"])
+    cost["monthly"] = cost["monthly"].map(lambda v: f"{v:,.2f}")
+    cost["quantity"] = cost["quantity"].map(lambda v: f"{v:,.0f}")
+    cost = cost.rename(columns={"unit_price": f"unit price ({data['cost']['currency']})",
+                                "monthly": f"per month ({data['cost']['currency']})"})
+    known = data["alarms"]["available"]
     alarm_rows = sorted(set(data["alarms"]["firings"]) | set(data["alarms"]["seconds_in_alarm"])
                         | set(data["alarms"]["firing_now"]))
     alarms = pd.DataFrame([
-        {"alarm": name, "firings": data["alarms"]["firings"].get(name, 0),
-         "pages": data["alarms"]["pages"].get(name, 0),
-         "hours_in_alarm": round(data["alarms"]["seconds_in_alarm"].get(name, 0) / 3600, 2),
+        {"alarm": name,
+         # Without the history these are unknown, not zero.
+         "firings": data["alarms"]["firings"].get(name, 0) if known else None,
+         "pages": data["alarms"]["pages"].get(name, 0) if known else None,
+         "hours_in_alarm": round(data["alarms"]["seconds_in_alarm"].get(name, 0) / 3600, 2) if known else None,
          "firing_now": name in data["alarms"]["firing_now"]}
         for name in alarm_rows
     ], columns=["alarm", "firings", "pages", "hours_in_alarm", "firing_now"])
@@ -203,7 +210,7 @@ def build(data: dict[str, Any], link: str = "") -> BuiltReport:
     template = Environment(autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     source = resources.files("mwaa_ops.reports").joinpath("templates/report.html.j2").read_text("utf-8")
     html = template.from_string(source).render(
-        data=data, plots=plots, summary=summary, verdict=_verdict,
+        data=data, plots=plots, summary=summary, verdict=_verdict, when=_when,
         tables={name: _display(frame).to_html(index=False, border=0, classes="grid")
                 for name, frame in tables.items()},
     )

@@ -208,6 +208,14 @@ def read_alarm_week(cloudwatch: Any, cloudwatch_once: Any, now: datetime) -> Ala
     return AlarmWeek(True, "", firings, pages, seconds, firing_now)
 
 
+def _span(minutes: float) -> str:
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 2 * 1440:
+        return f"{minutes / 60:.0f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
 def read_usage(cloudwatch: Any, namespace: str, flush_interval_seconds: int, now: datetime) -> tuple[Usage, list[str]]:
     """Series published, PutMetricData requests, dashboards and alarms, for the cost estimate."""
     problems: list[str] = []
@@ -228,11 +236,12 @@ def read_usage(cloudwatch: Any, namespace: str, flush_interval_seconds: int, now
         pages = cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=PUT_REQUESTS_METRIC)
         found = [m for page in pages for m in page.get("Metrics", [])]
         if found:
-            points = _series(cloudwatch, found, "Sum", 3600, start, end)
+            points = _series(cloudwatch, found, "Sum", 60, start, end)
             if points:
-                covered_hours = max(1.0, (max(points) - min(points)).total_seconds() / 3600 + 1)
-                requests_month = sum(points.values()) / covered_hours * 24 * DAYS_PER_MONTH
-                basis = f"measured by the agent over {covered_hours:.0f} h"
+                # The rate over the minutes the agent was publishing, scaled to a month.
+                minutes = (max(points) - min(points)).total_seconds() / 60 + 1
+                requests_month = sum(points.values()) / minutes * 60 * 24 * DAYS_PER_MONTH
+                basis = f"measured by the agent over {_span(minutes)}"
     except (ClientError, BotoCoreError) as exc:
         problems.append(str(aws_error(exc, "CloudWatch GetMetricData (agent request counts)")))
     if requests_month is None:

@@ -15,9 +15,10 @@ def summary_lines(data: dict[str, Any], link: str = "") -> list[str]:
         days = item["days_to_end_of_support"]
         eos = f"{days} days to end of support" if days is not None else "no end of support announced"
         step = f"next step {item['next_step']}" if item["next_step"] else "up to date"
-        failures = sum(v or 0 for v in item["health"]["task_failures"])
+        daily = [v for v in item["health"]["task_failures"] if v is not None]
+        failures = f"{sum(daily):g} task failures in 7 days" if daily else "no task failure metrics in 7 days"
         lines.append(f"- {item['environment']} {item['airflow_version']}: {item['support_status']}, {eos}; "
-                     f"{step}, {verdict}; {failures:g} task failures in 7 days")
+                     f"{step}, {verdict}; {failures}")
     if len(items) > 5:
         lines.append(f"- ... and {len(items) - 5} more")
     alarms = data["alarms"]
