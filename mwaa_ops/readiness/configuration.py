@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from mwaa_ops.data import load_yaml
 from mwaa_ops.errors import DefinitionError
 from mwaa_ops.readiness.context import ReadinessContext
 from mwaa_ops.readiness.model import FAIL, PASS, CheckResult
@@ -32,8 +30,7 @@ class OptionChange:
 @cache
 def config_changes() -> tuple[int, int, str, dict[str, OptionChange]]:
     """(from_major, to_major, Airflow version the data came from, option -> change)."""
-    source = f"mwaa_ops/data/{CHANGES_FILE}"
-    data = yaml.safe_load(resources.files("mwaa_ops.data").joinpath(CHANGES_FILE).read_text("utf-8"))
+    data, source = load_yaml(CHANGES_FILE)
     if not isinstance(data, dict) or data.get("schema") != 1:
         raise DefinitionError(f"{source}: expected schema: 1")
     changes: dict[str, OptionChange] = {}

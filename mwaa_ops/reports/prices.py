@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mwaa_ops.data import load_yaml
 from mwaa_ops.errors import DefinitionError
 
 PRICES_FILE = "cloudwatch-prices.yaml"
@@ -72,16 +70,5 @@ def parse_prices(data: Any, source: str) -> PriceTable:
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
     """The table at ``path`` (``report.price_table``), or the one shipped in the package."""
-    if not path:
-        source = f"mwaa_ops/data/{PRICES_FILE}"
-        text = resources.files("mwaa_ops.data").joinpath(PRICES_FILE).read_text(encoding="utf-8")
-    else:
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DefinitionError(f"{source}: cannot be read ({exc})") from None
-    try:
-        return parse_prices(yaml.safe_load(text), source)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
+    data, source = load_yaml(PRICES_FILE, path)
+    return parse_prices(data, source)
