@@ -27,7 +27,11 @@ try:
     from airflow.dag_processing.dagbag import DagBag
 except ImportError:
     from airflow.models.dagbag import DagBag
-bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
+import inspect
+kwargs = {"dag_folder": sys.argv[1]}
+if "include_examples" in inspect.signature(DagBag.__init__).parameters:  # 2.x
+    kwargs["include_examples"] = False
+bag = DagBag(**kwargs)
 print("MWAA_OPS_RESULT" + json.dumps({str(k): str(v) for k, v in bag.import_errors.items()}))
 """
 
