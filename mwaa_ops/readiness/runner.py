@@ -32,7 +32,7 @@ from mwaa_ops.readiness.path import check_path
 from mwaa_ops.readiness.plugins import check_plugins
 from mwaa_ops.readiness.requirements import check_requirements
 from mwaa_ops.versions.cache import load_calendars
-from mwaa_ops.versions.environments import get_environment
+from mwaa_ops.versions.environments import describe_environment
 from mwaa_ops.versions.rules import load_upgrade_rules
 from mwaa_ops.versions.standing import standing
 
@@ -79,8 +79,7 @@ def run_checks(
     the AWS errors of ``GetEnvironment``; everything a check meets is in its result.
     """
     now = utc_now(clock)
-    get_environment(make_client("mwaa"), environment)  # the project's not-found / AWS errors
-    raw = make_client("mwaa").get_environment(Name=environment)["Environment"]
+    raw = describe_environment(make_client("mwaa"), environment)
     calendars = load_calendars(config.state_dir)
     rules = load_upgrade_rules()
     here = standing(environment, raw.get("AirflowVersion", ""), calendars.community, calendars.mwaa,

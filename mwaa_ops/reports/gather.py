@@ -24,6 +24,7 @@ from mwaa_ops.reports.collect import read_alarm_week, read_health, read_usage
 from mwaa_ops.reports.cost import estimate
 from mwaa_ops.reports.prices import load_prices
 from mwaa_ops.versions.cache import load_calendars
+from mwaa_ops.versions.environments import describe_environment
 from mwaa_ops.versions.report import describe_period, status_report, versions_report
 from mwaa_ops.versions.standing import LEVELS
 
@@ -87,7 +88,7 @@ def gather(
     items: list[dict[str, Any]] = []
     for standing in statuses:
         say(f"{standing.environment}: environment, health")
-        raw = mwaa.get_environment(Name=standing.environment)["Environment"]
+        raw = describe_environment(mwaa, standing.environment)
         window_start = raw.get("WeeklyMaintenanceWindowStart")
         upcoming = next_window(window_start, now) if window_start else None
         item: dict[str, Any] = {
