@@ -77,6 +77,25 @@ def plot_version_lag(minors: pd.DataFrame, target_days: int) -> str:
     return _png(fig)
 
 
+def plot_environment_lag(data: dict[str, Any]) -> str:
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    drawn = 0
+    for item in data["environments"]:
+        points = item.get("version_lag_history", {}).get("points") or []
+        if points:
+            series = pd.Series({pd.Timestamp(day): value for day, value in points}).sort_index()
+            ax.plot(series.index, series.values, marker="o", markersize=3, label=item["environment"])
+            drawn += 1
+    if not drawn:
+        _empty(ax, "no DaysBehindNewestMwaa data yet\n(the agent's versions_refresh job publishes it daily)")
+    else:
+        ax.set_ylabel("days behind newest MWAA")
+        ax.legend(fontsize=8)
+        fig.autofmt_xdate()
+    ax.set_title("Version lag over time per environment (last 90 days)", fontsize=10)
+    return _png(fig)
+
+
 def plot_end_of_support(envs: pd.DataFrame) -> str:
     fig, ax = plt.subplots(figsize=(7.5, max(1.8, 0.5 * len(envs) + 1)))
     known = envs.dropna(subset=["days left"]) if not envs.empty else envs
@@ -202,6 +221,7 @@ def build(data: dict[str, Any], link: str = "") -> BuiltReport:
     tables = frames(data)
     plots = {
         "version_lag": plot_version_lag(tables["minors"], data["scorecard"]["target_days"]),
+        "environment_lag": plot_environment_lag(data),
         "end_of_support": plot_end_of_support(tables["environments"]),
         "task_failures": plot_task_failures(tables["daily"]),
         "alarm_firings": plot_alarm_firings(data["alarms"]),
