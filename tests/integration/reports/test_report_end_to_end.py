@@ -10,7 +10,6 @@ import re
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,14 +32,6 @@ PLOTS = ("plot-version-lag", "plot-environment-lag", "plot-end-of-support", "plo
          "plot-alarm-firings")
 FAILURES_SENT = 7
 SUCCESSES_SENT = 40
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint("127.0.0.1", 0) as local:
-        local.reset()
-        yield local
-        local.reset()
 
 
 def _publish_with_the_agent(tmp_path: Path, endpoint: LocalEndpoint) -> None:
