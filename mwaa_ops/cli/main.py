@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "iam-policy": "mwaa_ops.cli.iam_policy:iam_policy",
     "deploy": "mwaa_ops.cli.deploy:deploy",
     "doctor": "mwaa_ops.cli.doctor:doctor",
+    "readiness": "mwaa_ops.cli.readiness:readiness",
+    "report": "mwaa_ops.cli.report:report",
 }
 
 HELP = {
@@ -31,6 +33,8 @@ HELP = {
     "iam-policy": "The least-privilege IAM policy for the enabled features.",
     "deploy": "Render sidecar files for compose, ECS or Kubernetes from the config.",
     "doctor": "Inspect a running set-up and say what to fix.",
+    "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
+    "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
 }
 
 
