@@ -101,11 +101,15 @@ def make_client(
     max_attempts: int | None = None,
     timeout_seconds: float | None = None,
     max_pool_connections: int = 10,
+    record: bool = True,
 ) -> Any:
     """A boto3 client for ``service``.
 
     ``max_attempts=1`` turns botocore's own retries off for callers that retry
     themselves (the publisher), so backoff is decided in one place.
+    ``record=False`` leaves the client out of the IAM call recording
+    (``MWAAOPS_RECORD_AWS_CALLS``): only for setting up the embedded endpoint,
+    which is not an AWS call the agent makes.
     """
     # Imported here: boto3 is slow to load, and commands that only classify errors
     # (or never call AWS, like the offline ``versions``) should not pay for it.
@@ -135,7 +139,7 @@ def make_client(
             kwargs["aws_secret_access_key"] = "testing"
     client = session.client(service, **kwargs)
     record_to = os.environ.get(RECORD_ENV)
-    if record_to:
+    if record_to and record:
         # Every call's IAM action and resource, for the least-privilege proof
         # (mwaa_ops/aws_calls.py; docs/deploy.md).
         install_recorder(client, record_to)

@@ -15,6 +15,8 @@ policy ``mwaa-ops iam-policy`` prints (:mod:`mwaa_ops.deploy.iam`).
 Resource ARNs follow the Service Authorization Reference of each service; an
 operation without a rule here is recorded with ``"resource": "*"`` and
 ``"unmapped": true`` so a policy scoped to resources refuses it and the gap shows.
+A presigned URL (``generate_presigned_url``) is recorded as the call it signs,
+with ``"presigned": true``: opening the link is authorised as the signer.
 The account in recorded ARNs is ``MWAAOPS_RECORD_ACCOUNT_ID`` or moto's
 account ``123456789012`` (what the embedded endpoint answers to).
 """
@@ -46,12 +48,10 @@ RESOURCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cloudwatch", "PutMetricAlarm"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
     ("cloudwatch", "PutCompositeAlarm"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
     ("cloudwatch", "SetAlarmState"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
-    ("cloudwatch", "DescribeAlarmHistory"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}",),
     ("cloudwatch", "DeleteAlarms"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
     ("cloudwatch", "EnableAlarmActions"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
     ("cloudwatch", "DisableAlarmActions"): (_A + ":cloudwatch:{region}:{account}:alarm:{AlarmNames[]}",),
-    # A DescribeAlarms call reads every alarm it may list.
-    ("cloudwatch", "DescribeAlarms"): (_A + ":cloudwatch:{region}:{account}:alarm:*",),
+    # DescribeAlarms and DescribeAlarmHistory: see _alarm_reads().
     ("cloudwatch", "TagResource"): ("{ResourceARN}",),
     ("cloudwatch", "ListTagsForResource"): ("{ResourceARN}",),
     ("airflow", "GetEnvironment"): (_A + ":airflow:{region}:{account}:environment/{Name}",),
@@ -89,6 +89,22 @@ UNSCOPED: frozenset[tuple[str, str]] = frozenset({
     ("sts", "GetCallerIdentity"),
 })
 
+# CloudWatch API reference, DescribeAlarms and DescribeAlarmHistory: "To use this
+# operation and return information about composite alarms, you must be signed on
+# with the cloudwatch:DescribeAlarms [DescribeAlarmHistory] permission that is
+# scoped to *." Without composite alarms a call reads every alarm it may list
+# (``alarm:*``); a history call for one alarm reads that alarm.
+ALARM_READS = frozenset({("cloudwatch", "DescribeAlarms"), ("cloudwatch", "DescribeAlarmHistory")})
+
+
+def _alarm_reads(operation: str, params: Mapping[str, Any]) -> str:
+    if "CompositeAlarm" in (params.get("AlarmTypes") or ()):
+        return "*"
+    if operation == "DescribeAlarmHistory" and params.get("AlarmName"):
+        return _A + ":cloudwatch:{region}:{account}:alarm:{AlarmName}"
+    return _A + ":cloudwatch:{region}:{account}:alarm:*"
+
+
 # Operations whose IAM action is not named after them.
 ACTION_NAMES: dict[tuple[str, str], str] = {
     ("s3", "ListObjectsV2"): "ListBucket",
@@ -115,9 +131,10 @@ def describe_call(
     context: dict[str, str] = {}
     if key == ("cloudwatch", "PutMetricData"):
         context["cloudwatch:namespace"] = str(params.get("Namespace", ""))
-    unmapped = key not in RESOURCES and key not in UNSCOPED
+    templates = (_alarm_reads(operation, params),) if key in ALARM_READS else RESOURCES.get(key, ("*",))
+    unmapped = key not in RESOURCES and key not in UNSCOPED and key not in ALARM_READS
     arns: list[str] = []
-    for template in RESOURCES.get(key, ("*",)):
+    for template in templates:
         values = {"region": region, "account": account}
         listed = [name for name in params if "{" + name + "[]}" in template]
         if listed:
@@ -150,11 +167,15 @@ def install_recorder(client: Any, path: str) -> None:
     prefix = iam_prefix(client.meta.service_model.signing_name)
     region = client.meta.region_name or ""
 
-    def record(params: Mapping[str, Any], model: Any, **_: Any) -> None:
-        lines = "".join(
-            json.dumps(entry, sort_keys=True) + "\n"
-            for entry in describe_call(prefix, model.name, params, region, account)
-        )
+    def record(params: Mapping[str, Any], model: Any, context: Mapping[str, Any] | None = None,
+               **_: Any) -> None:
+        entries = describe_call(prefix, model.name, params, region, account)
+        if context and context.get("is_presign_request"):
+            # A presigned URL is no call now, but whoever opens it acts with the
+            # signer's permissions: the agent's policy must allow it.
+            for entry in entries:
+                entry["presigned"] = True
+        lines = "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in entries)
         with _write_lock, open(path, "a", encoding="utf-8") as handle:
             handle.write(lines)
 

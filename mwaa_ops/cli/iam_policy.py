@@ -24,8 +24,8 @@ from mwaa_ops.cli.output import json_option, print_json, table
 @click.option("--partition", default="aws", show_default=True, help="aws, aws-cn or aws-us-gov.")
 @click.option("--name-prefix", default=None, help="Prefix of dashboards, alarms, topics (default mwaa-ops).")
 @click.option("--dag-bucket", default=None, help="MWAA's DAG bucket (default airflow-*).")
-@click.option("--report-bucket", default=None, help="Bucket of reports and the audit trail.")
-@click.option("--report-prefix", default=None, help="Key prefix of reports (default reports/).")
+@click.option("--report-bucket", default=None, help="Bucket of reports and the audit trail (default: the config's report.bucket).")
+@click.option("--report-prefix", default=None, help="Key prefix of reports (default: the config's report.prefix + '/', mwaa-ops/reports/).")
 @click.option("--lease-table", default=None, help="DynamoDB lease table (default mwaa-ops-leases).")
 @json_option
 def iam_policy(config_file: str | None, features: str | None, environments: str | None,
@@ -44,6 +44,7 @@ def iam_policy(config_file: str | None, features: str | None, environments: str 
         enabled_features,
         load_table,
         parse_features,
+        report_prefix_pattern,
     )
 
     config = build_config(config_file)
@@ -53,10 +54,15 @@ def iam_policy(config_file: str | None, features: str | None, environments: str 
     else:
         chosen = parse_features(None if features == "all" else features)
     envs = tuple(e.strip() for e in (environments or config.environment).split(",") if e.strip())
+    # The report's bucket and prefix default to the config's (report.bucket, report.prefix).
+    report_prefix = names.get("report_prefix")
+    if report_prefix is None:
+        report_prefix = report_prefix_pattern(config.report.prefix)
     given: dict[str, Any] = {k: v for k, v in {
         "prefix": names.get("name_prefix"), "dag_bucket": names.get("dag_bucket"),
-        "report_bucket": names.get("report_bucket"), "report_prefix": names.get("report_prefix"),
+        "report_bucket": names.get("report_bucket") or config.report.bucket,
         "lease_table": names.get("lease_table")}.items() if v}
+    given["report_prefix"] = report_prefix
     where = Placeholders(namespace=config.namespace, environments=envs, partition=partition,
                          region=region, account=account_id, **given)
     policy = build_policy(chosen, where)

@@ -54,7 +54,9 @@ def up(
         from mwaa_ops.aws import make_client
         from mwaa_ops.local.seed import seed_environment_files
 
-        files = seed_environment_files(make_client("s3", config.aws), config.environment)
+        # Seeding the embedded endpoint is not an AWS call of the agent's: not recorded
+        # for the IAM proof (docs/deploy.md).
+        files = seed_environment_files(make_client("s3", config.aws, record=False), config.environment)
         seeded = endpoint.emulator.seed_environment(config.environment, **files)
     except BaseException:
         endpoint.stop()

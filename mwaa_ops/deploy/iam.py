@@ -24,7 +24,8 @@ DEFAULT_PREFIX = "mwaa-ops"
 # MWAA requires its source bucket's name to start with "airflow-" (CreateEnvironment,
 # SourceBucketArn).
 DEFAULT_DAG_BUCKET = "airflow-*"
-DEFAULT_REPORT_PREFIX = "reports/"
+# The config's report.prefix default ("mwaa-ops/reports"; keys are <prefix>/<date>/<file>).
+DEFAULT_REPORT_PREFIX = "mwaa-ops/reports/"
 DEFAULT_LEASE_TABLE = "mwaa-ops-leases"
 
 
@@ -149,6 +150,15 @@ def statements_for(features: Sequence[str]) -> list[Statement]:
     table = load_table()
     wanted = {sid for name in features for sid in table.features[name].statements}
     return [s for sid, s in table.statements.items() if sid in wanted]
+
+
+def report_prefix_pattern(prefix: str) -> str:
+    """The config's ``report.prefix`` as the ARN prefix of the keys the report job writes.
+
+    ``"mwaa-ops/reports"`` → ``"mwaa-ops/reports/"``; ``""`` (the bucket's root) → ``""``.
+    """
+    stripped = prefix.strip("/")
+    return f"{stripped}/" if stripped else ""
 
 
 def _fill(text: str, values: Mapping[str, str]) -> str:

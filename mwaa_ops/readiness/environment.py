@@ -52,7 +52,8 @@ def firing_alarms(cloudwatch: Any, environment: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     token = ""
     while True:
-        kwargs: dict[str, Any] = {"StateValue": "ALARM"}
+        # Without AlarmTypes, DescribeAlarms returns metric alarms only (API reference).
+        kwargs: dict[str, Any] = {"StateValue": "ALARM", "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
         if token:
             kwargs["NextToken"] = token
         page = cloudwatch.describe_alarms(**kwargs)

@@ -191,8 +191,11 @@ def read_alarm_week(cloudwatch: Any, cloudwatch_once: Any, now: datetime) -> Ala
     firing_now = sorted(n for n, a in alarms.items() if a.get("StateValue") == "ALARM")
     items: list[dict[str, Any]] = []
     try:
+        # Without AlarmTypes only metric alarms' history comes back (API reference), while
+        # firing_now above lists composite alarms too.
         kwargs: dict[str, Any] = {"HistoryItemType": "StateUpdate", "StartDate": start, "EndDate": end,
-                                  "ScanBy": "TimestampAscending", "MaxRecords": 100}
+                                  "ScanBy": "TimestampAscending", "MaxRecords": 100,
+                                  "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
         while True:
             answer = cloudwatch_once.describe_alarm_history(**kwargs)
             items.extend(answer.get("AlarmHistoryItems", []))

@@ -1,7 +1,7 @@
 """The IAM policy is complete and minimal, proven from recorded calls (issue 14).
 
 Each feature's integration scenario runs the real agent and CLI (``mwaa-ops up``,
-``metrics``, ``status``) against the embedded endpoint with
+``agent``, ``metrics``, ``status``, ``readiness``, ``report``) against the embedded endpoint with
 ``MWAAOPS_RECORD_AWS_CALLS`` set, so every boto3 call of every process is
 recorded as IAM sees it (action, resource ARN, condition keys). The recorded
 calls are then evaluated against the policy ``mwaa-ops iam-policy`` prints for
@@ -16,6 +16,7 @@ does not exist yet are listed as ``None`` and reported as SKIPPED with the reaso
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -32,6 +33,7 @@ from tests.support.cloudwatch_read import wait_for
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account: what the embedded endpoint answers to
+ENVIRONMENTS = ("local", "legacy")  # the scenarios' MWAA environments
 UNREACHABLE = "http://127.0.0.1:9/"
 
 
@@ -41,13 +43,20 @@ def _env(record: Path) -> dict[str, str]:
             "MWAA_OPS_VERSIONS__MWAA_VERSIONS_URL": UNREACHABLE + "versions.html"}
 
 
-def _cli(record: Path, *args: str) -> dict[str, object]:
-    import os
+def _cli(record: Path, *args: str, env: dict[str, str] | None = None,
+         exit_codes: tuple[int, ...] = (0,)) -> dict[str, object]:
     done = subprocess.run([MWAA_OPS, *args, "--json"], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **_env(record)})
-    assert done.returncode == 0, done.stderr
+                          timeout=600, env={**os.environ, **_env(record), **(env or {})})
+    assert done.returncode in exit_codes, done.stderr + done.stdout
     out: dict[str, object] = json.loads(done.stdout)
     return out
+
+
+def _offline_readiness(tmp: Path) -> dict[str, str]:
+    """Readiness settings for a machine without GitHub: no constraints file, so the
+    requirements check warns without running pip (docs/readiness.md)."""
+    return {"MWAA_OPS_READINESS__CONSTRAINTS_URL": str(tmp / "no-constraints-{airflow}-{python}.txt"),
+            "MWAA_OPS_READINESS__CHECK_TIMEOUT_SECONDS": "120", "MWAA_OPS_STATE_DIR": str(tmp / "cli-state")}
 
 
 def metrics_scenario(tmp: Path, record: Path) -> None:
@@ -100,24 +109,110 @@ def versions_scenario(tmp: Path, record: Path) -> None:
         assert up.stop(signal.SIGINT) == 0, up.log()
 
 
+def readiness_scenario(tmp: Path, record: Path) -> None:
+    """A user runs `mwaa-ops readiness` against the embedded endpoint (what `mwaa-ops up`
+    serves, with the files `up` seeds) for the embedded default's environment, and for one
+    on Airflow 2.11.2, whose major upgrade also lists and reads its DAG folder in S3."""
+    from mwaa_ops.aws import make_client
+    from mwaa_ops.config import load_config
+    from mwaa_ops.local import LocalEndpoint
+    from mwaa_ops.local.seed import seed_environment_files
+
+    with LocalEndpoint("127.0.0.1", 0) as endpoint:
+        s3 = make_client("s3", load_config(overrides={"aws.endpoint_url": endpoint.url}, environ={}).aws,
+                         record=False)
+        endpoint.emulator.seed_environment("local", **seed_environment_files(s3, "local"))
+        endpoint.emulator.seed_environment("legacy", "2.11.2", **seed_environment_files(s3, "legacy"))
+        for name in ("local", "legacy"):
+            report = _cli(record, "readiness", "--environment", name, "--endpoint-url", endpoint.url,
+                          env=_offline_readiness(tmp), exit_codes=(0, 1))
+            checks = {c["check"]: c for c in report["checks"]}  # type: ignore[attr-defined]
+            assert set(checks) == {"path", "environment", "requirements", "plugins", "dags", "configuration"}
+            text = json.dumps(checks)
+            # Every source was read (an access problem would be a warning saying so).
+            assert "could not be read" not in text and "AccessDenied" not in text, checks
+            assert f"airflow-{name}" in text, checks
+
+
+REPORT_BUCKET = f"mwaa-ops-reports-{ACCOUNT}-{REGION}"  # what the CloudFormation template names it
+NOTIFY_TOPIC = "mwaa-ops-notify"                        # the template's notification topic
+
+
+def reports_scenario(tmp: Path, record: Path) -> None:
+    """The agent's weekly_report job stores the report in S3 and publishes its summary to
+    SNS (presigned link included); then a user runs `mwaa-ops report`.
+
+    The agent always publishes its own metrics too: its calls are metrics' + reports'."""
+    from mwaa_ops.aws import make_client
+    from mwaa_ops.config import load_config
+    from mwaa_ops.local import LocalEndpoint
+    from mwaa_ops.local.seed import seed_environment_files
+
+    with LocalEndpoint("127.0.0.1", 0) as endpoint:
+        aws = load_config(overrides={"aws.endpoint_url": endpoint.url}, environ={}).aws
+        s3 = make_client("s3", aws, record=False)
+        endpoint.emulator.seed_environment("local", **seed_environment_files(s3, "local"))
+        # The report runs readiness for each environment: a major upgrade's reads DAGs too.
+        endpoint.emulator.seed_environment("legacy", "2.11.2", **seed_environment_files(s3, "legacy"))
+        s3.create_bucket(Bucket=REPORT_BUCKET)
+        topic = make_client("sns", aws, record=False).create_topic(Name=NOTIFY_TOPIC)["TopicArn"]
+        health_port = free_port()
+        jobs = "MWAA_OPS_SCHEDULER__JOBS__WEEKLY_REPORT__"
+        agent = AgentProcess(
+            ["agent", "--environment", "local", "--statsd-port", str(free_udp_port()),
+             "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
+            env={**_env(record), **_offline_readiness(tmp), "AWS_ENDPOINT_URL": endpoint.url,
+                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 # Only the weekly report (a jobs table from the environment replaces the default).
+                 jobs + "TRIGGER": "cron", jobs + "CRON": "0 8 * * 1", jobs + "RUN_AT_START": "true",
+                 "MWAA_OPS_REPORT__BUCKET": REPORT_BUCKET, "MWAA_OPS_REPORT__SNS_TOPIC_ARN": topic},
+            log_path=tmp / "agent.log",
+        ).start()
+        try:
+            agent.wait_healthy(health_port)
+
+            def job_outcome() -> str | None:
+                jobs_now = AgentProcess.health(health_port)["scheduler"]
+                return next(j["last_outcome"] for j in jobs_now if j["job"] == "weekly_report")
+
+            assert wait_for(job_outcome, timeout=300) == "ok", agent.log()[-3000:]
+        finally:
+            assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=REPORT_BUCKET)["Contents"]]
+        assert len(keys) == 3 and all(k.startswith("mwaa-ops/reports/") for k in keys), keys
+        done = _cli(record, "report", "--out", str(tmp / "out"), "--endpoint-url", endpoint.url,
+                    env=_offline_readiness(tmp))
+        assert set(done["paths"]) == {"html", "markdown", "json"}  # type: ignore[arg-type]
+
+
 # feature -> its integration scenario; None = not written yet (pending, reported as skipped).
 SCENARIOS: dict[str, Callable[[Path, Path], None] | None] = {
     "metrics": metrics_scenario,
     "versions": versions_scenario,
     "dashboards": None,   # issue 10
     "alarms": None,       # issue 11
-    "readiness": None,    # issue 12
-    "reports": None,      # issue 12
+    "readiness": readiness_scenario,
+    "reports": reports_scenario,
     "upgrades": None,     # issue 13
 }
 
 
+# Scenarios that run the agent also record what it always does (publish its own metrics):
+# their calls are proven against the feature together with these always-on features.
+AGENT_ALSO: dict[str, tuple[str, ...]] = {"reports": ("metrics",)}
+
+
 def _policy(features: list[str]) -> dict[str, object]:
-    return build_policy(features, Placeholders(region=REGION, account=ACCOUNT, environments=("local",)))
+    return build_policy(features, Placeholders(region=REGION, account=ACCOUNT, environments=ENVIRONMENTS))
 
 
 def _calls(record: Path) -> list[Call]:
-    return [Call.from_record(json.loads(line)) for line in record.read_text().splitlines()]
+    records = [json.loads(line) for line in record.read_text().splitlines()]
+    # Every call has a known IAM resource (aws_calls.RESOURCES, or "*" where IAM has none):
+    # an unmapped one would be proven against "*" and hide a scoping gap.
+    unmapped = sorted({(r["action"], r["resource"]) for r in records if r.get("unmapped")})
+    assert not unmapped, f"calls without an IAM resource mapping in mwaa_ops/aws_calls.py: {unmapped}"
+    return [Call.from_record(r) for r in records]
 
 
 @pytest.fixture(scope="module")
@@ -150,9 +245,7 @@ def test_every_feature_has_a_scenario_entry_and_the_table_agrees() -> None:
 def test_policy_is_complete_and_minimal_for(feature: str, recorded: dict[str, list[Call]]) -> None:
     calls = recorded[feature]
     assert calls, "the scenario made no AWS call: nothing would be proven"
-    assert not any(c.resource == "*" and c.action.split(":")[1] not in ("PutMetricData", "ListMetrics",
-               "GetMetricData", "ListEnvironments", "GetCallerIdentity") for c in calls), calls
-    proof = prove(_policy([feature]), calls, load_table().no_permission_needed)
+    proof = prove(_policy([*AGENT_ALSO.get(feature, ()), feature]), calls, load_table().no_permission_needed)
     assert proof.complete, f"calls the policy refuses: {proof.denied}"
     assert proof.minimal, f"permissions no call needed: {proof.unused}"
 
@@ -170,6 +263,14 @@ def test_all_proven_features_together(recorded: dict[str, list[Call]]) -> None:
         narrower = {**policy, "Statement": statements[:index] + statements[index + 1:]}
         assert not prove(narrower, calls).complete, f"{dropped['Sid']} was not needed"
     # ...and a policy for another namespace refuses the agent's PutMetricData.
-    other = build_policy(features, Placeholders(namespace="Other", region=REGION, account=ACCOUNT))
-    denied = prove(other, calls).denied
-    assert {c.action for c in denied} == {"cloudwatch:PutMetricData"}
+    def denied_with(**where: object) -> set[str]:
+        narrower = build_policy(features, Placeholders(**{  # type: ignore[arg-type]
+            "region": REGION, "account": ACCOUNT, "environments": ENVIRONMENTS, **where}))
+        return {f"{c.action} {c.resource}" for c in prove(narrower, calls).denied}
+
+    assert {d.split()[0] for d in denied_with(namespace="Other")} == {"cloudwatch:PutMetricData"}
+    # ...and resources are scoped by name and prefix: other names refuse the calls on them.
+    assert {d.split()[0] for d in denied_with(environments=("local",))} == {"airflow:GetEnvironment"}
+    if "reports" in features:
+        assert {d.split()[0] for d in denied_with(report_prefix="other/")} == {"s3:PutObject", "s3:GetObject"}
+        assert {d.split()[0] for d in denied_with(prefix="ops-")} == {"sns:Publish"}

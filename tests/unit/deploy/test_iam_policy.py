@@ -57,7 +57,19 @@ def test_cli_policy_passes_parliament(features: str) -> None:
     # parliament's --string (its --file exits 2 without a terminal: FIELD-NOTES).
     lint = subprocess.run([PARLIAMENT, "--string", done.stdout, "--json"],
                           capture_output=True, text=True, timeout=120)
-    assert lint.returncode == 0 and lint.stdout.strip() == "", lint.stdout + lint.stderr
+    assert not [f for f in map(json.loads, lint.stdout.splitlines()) if not _documented_star(f)], (
+        lint.stdout + lint.stderr)
+
+
+# CloudWatch returns composite alarms (and their history) only to DescribeAlarms /
+# DescribeAlarmHistory permissions scoped to "*" (API reference): parliament's RESOURCE_STAR
+# (LOW) on exactly these actions is expected; any other finding fails.
+DOCUMENTED_STAR = {"cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"}
+
+
+def _documented_star(finding: dict[str, object]) -> bool:
+    detail = finding.get("detail")
+    return finding["issue"] == "RESOURCE_STAR" and isinstance(detail, list) and set(detail) <= DOCUMENTED_STAR
 
 
 def test_parliament_would_catch_a_broad_policy() -> None:
@@ -65,6 +77,7 @@ def test_parliament_would_catch_a_broad_policy() -> None:
         {"Effect": "Allow", "Action": "cloudwatch:PutDashboard", "Resource": "*"}]})
     lint = subprocess.run([PARLIAMENT, "--string", broad, "--json"], capture_output=True, text=True, timeout=120)
     assert "RESOURCE_STAR" in lint.stdout
+    assert not _documented_star(json.loads(lint.stdout.splitlines()[0]))
 
 
 def test_cli_human_output_says_which_statements_are_proven() -> None:
@@ -83,7 +96,24 @@ def test_default_features_follow_the_config() -> None:
         assert done.returncode == 0, done.stderr
         return [s["Sid"] for s in json.loads(done.stdout)["Statement"]]
 
-    assert default({}) == ["PublishMetricsInNamespace", "ReadMetrics", "ListMwaaEnvironments",
-                           "ReadMwaaEnvironments"]
-    assert default({"MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__ENABLED": "false"}) == [
+    metrics_versions = ["PublishMetricsInNamespace", "ReadMetrics", "ListMwaaEnvironments",
+                        "ReadMwaaEnvironments"]
+    # The default config enables the weekly_report job too (reports).
+    assert default({}) == [*metrics_versions, "ListDashboards", "DescribeAlarms", "DescribeAlarmHistory",
+                           "PublishToOwnTopics", "ReadDagBucketObjects", "ListDagBucket", "StoreReports"]
+    # A jobs table from the environment replaces the default one (docs/configuration.md).
+    assert default({"MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__TRIGGER": "cron",
+                    "MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__CRON": "17 4 * * *"}) == metrics_versions
+    assert default({"MWAA_OPS_SCHEDULER__JOBS__WEEKLY_REPORT__ENABLED": "false"}) == [
         "PublishMetricsInNamespace", "ReadMetrics"]
+
+
+def test_report_bucket_and_prefix_follow_the_config() -> None:
+    import os
+    done = subprocess.run([MWAA_OPS, "iam-policy", "--features", "reports", "--json"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "MWAA_OPS_REPORT__BUCKET": "team-reports",
+                               "MWAA_OPS_REPORT__PREFIX": "/airflow/weekly/"})
+    assert done.returncode == 0, done.stderr
+    store = next(s for s in json.loads(done.stdout)["Statement"] if s["Sid"] == "StoreReports")
+    assert store["Resource"] == "arn:aws:s3:::team-reports/airflow/weekly/*"

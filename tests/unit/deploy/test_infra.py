@@ -59,7 +59,7 @@ def test_cloudformation_grants_exactly_what_iam_policy_prints() -> None:
                          report_bucket="mwaa-ops-reports-111122223333-eu-west-1")
     values = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "111122223333",
               "Namespace": "AmazonMWAA", "NamePrefix": "mwaa-ops", "DagBucketName": "airflow-*",
-              "ReportPrefix": "reports/", "ReportBucket": where.report_bucket,
+              "ReportPrefix": "mwaa-ops/reports/", "ReportBucket": where.report_bucket,
               "LeaseTable": "mwaa-ops-leases"}
     resources = cloudformation()["Resources"]
     granted: dict[str, dict[str, Any]] = {}
