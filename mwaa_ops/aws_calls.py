@@ -105,6 +105,14 @@ def _alarm_reads(operation: str, params: Mapping[str, Any]) -> str:
     return _A + ":cloudwatch:{region}:{account}:alarm:*"
 
 
+# Creating with tags is also a TagResource request on the new resource (API reference:
+# PutMetricAlarm / PutCompositeAlarm "Tags": "you must have the cloudwatch:TagResource
+# permission"; SNS CreateTopic "Tags": "you must have the sns:CreateTopic and
+# sns:TagResource permissions").
+TAG_ON_CREATE = frozenset({
+    ("cloudwatch", "PutMetricAlarm"), ("cloudwatch", "PutCompositeAlarm"), ("sns", "CreateTopic"),
+})
+
 # Operations whose IAM action is not named after them.
 ACTION_NAMES: dict[tuple[str, str], str] = {
     ("s3", "ListObjectsV2"): "ListBucket",
@@ -148,13 +156,17 @@ def describe_call(
             except (KeyError, IndexError):
                 arns.append("*")
                 unmapped = True
+    actions = [action]
+    if key in TAG_ON_CREATE and params.get("Tags"):
+        actions.append(f"{prefix}:TagResource")
     out = []
-    for arn in arns or ["*"]:
-        entry: dict[str, Any] = {"action": action, "resource": arn, "context": context,
-                                 "region": region}
-        if unmapped:
-            entry["unmapped"] = True
-        out.append(entry)
+    for name in actions:
+        for arn in arns or ["*"]:
+            entry: dict[str, Any] = {"action": name, "resource": arn, "context": context,
+                                     "region": region}
+            if unmapped:
+                entry["unmapped"] = True
+            out.append(entry)
     return out
 
 

@@ -27,6 +27,18 @@ def test_composite_alarm_reads_are_requests_on_star_as_cloudwatch_documents() ->
     assert not any(e.get("unmapped") for e in entries)
 
 
+def test_creating_with_tags_is_also_a_tag_resource_request() -> None:
+    tags = [{"Key": "managed-by", "Value": "mwaa-ops"}]
+    alarm = describe_call("cloudwatch", "PutMetricAlarm", {"AlarmName": "mwaa-ops-a", "Tags": tags},
+                          "eu-west-1", "111")
+    assert [(e["action"], e["resource"]) for e in alarm] == [
+        ("cloudwatch:PutMetricAlarm", ALARMS + "mwaa-ops-a"), ("cloudwatch:TagResource", ALARMS + "mwaa-ops-a")]
+    topic = describe_call("sns", "CreateTopic", {"Name": "mwaa-ops-critical", "Tags": tags}, "eu-west-1", "111")
+    assert [e["action"] for e in topic] == ["sns:CreateTopic", "sns:TagResource"]
+    untagged = describe_call("sns", "CreateTopic", {"Name": "mwaa-ops-critical"}, "eu-west-1", "111")
+    assert [e["action"] for e in untagged] == ["sns:CreateTopic"]
+
+
 def test_an_operation_without_a_mapping_is_marked_unmapped() -> None:
     (entry,) = describe_call("cloudwatch", "PutInsightRule", {"RuleName": "r"}, "eu-west-1", "111")
     assert entry["resource"] == "*" and entry["unmapped"] is True
