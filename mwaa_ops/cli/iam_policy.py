@@ -66,6 +66,13 @@ def iam_policy(config_file: str | None, features: str | None, environments: str 
     where = Placeholders(namespace=config.namespace, environments=envs, partition=partition,
                          region=region, account=account_id, **given)
     policy = build_policy(chosen, where)
+    topic = config.report.sns_topic_arn.rsplit(":", 1)[-1]
+    if "reports" in chosen and topic and not topic.startswith(where.prefix):
+        # PublishToOwnTopics covers the name prefix only: say so rather than print a policy
+        # that refuses the report's own summary.
+        make_console(stderr=True).print(
+            f"[yellow]report.sns_topic_arn: topic {topic!r} is outside the name prefix "
+            f"{where.prefix!r}; the policy refuses its Publish (rename it or pass --name-prefix)[/]")
     if as_json:
         print_json(policy)
         return

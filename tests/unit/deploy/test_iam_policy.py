@@ -117,3 +117,14 @@ def test_report_bucket_and_prefix_follow_the_config() -> None:
     assert done.returncode == 0, done.stderr
     store = next(s for s in json.loads(done.stdout)["Statement"] if s["Sid"] == "StoreReports")
     assert store["Resource"] == "arn:aws:s3:::team-reports/airflow/weekly/*"
+
+
+def test_a_report_topic_outside_the_name_prefix_is_named() -> None:
+    import os
+    done = subprocess.run([MWAA_OPS, "iam-policy", "--features", "reports", "--json"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "MWAA_OPS_REPORT__SNS_TOPIC_ARN":
+                               "arn:aws:sns:us-east-1:123456789012:platform-reports"})
+    assert done.returncode == 0, done.stderr
+    assert "'platform-reports' is outside the name prefix 'mwaa-ops'" in done.stderr
+    json.loads(done.stdout)  # stdout stays the policy alone
