@@ -59,6 +59,16 @@ def _offline_readiness(tmp: Path) -> dict[str, str]:
             "MWAA_OPS_READINESS__CHECK_TIMEOUT_SECONDS": "120", "MWAA_OPS_STATE_DIR": str(tmp / "cli-state")}
 
 
+def _job_outcome(health_port: int, job: str, timeout: float) -> str | None:
+    """The job's first outcome in the agent's /healthz (None if it did not run in time)."""
+    def outcome() -> str | None:
+        jobs = AgentProcess.health(health_port)["scheduler"]
+        return next(j["last_outcome"] for j in jobs if j["job"] == job)
+
+    found: str | None = wait_for(outcome, timeout=timeout)
+    return found
+
+
 def metrics_scenario(tmp: Path, record: Path) -> None:
     """The sidecar receives StatsD and publishes; a user reads it back with `mwaa-ops metrics`."""
     statsd_port, endpoint_port, health_port = free_udp_port(), free_port(), free_port()
@@ -99,11 +109,7 @@ def versions_scenario(tmp: Path, record: Path) -> None:
     try:
         up.wait_healthy(health_port)
 
-        def job_outcome() -> str | None:
-            jobs = AgentProcess.health(health_port)["scheduler"]
-            return next(j["last_outcome"] for j in jobs if j["job"] == "versions_refresh")
-
-        assert wait_for(job_outcome, timeout=90) == "ok", up.log()
+        assert _job_outcome(health_port, "versions_refresh", timeout=90) == "ok", up.log()
         _cli(record, "status", "--endpoint-url", f"http://127.0.0.1:{endpoint_port}")
     finally:
         assert up.stop(signal.SIGINT) == 0, up.log()
@@ -170,12 +176,7 @@ def reports_scenario(tmp: Path, record: Path) -> None:
         ).start()
         try:
             agent.wait_healthy(health_port)
-
-            def job_outcome() -> str | None:
-                jobs_now = AgentProcess.health(health_port)["scheduler"]
-                return next(j["last_outcome"] for j in jobs_now if j["job"] == "weekly_report")
-
-            assert wait_for(job_outcome, timeout=300) == "ok", agent.log()[-3000:]
+            assert _job_outcome(health_port, "weekly_report", timeout=300) == "ok", agent.log()[-3000:]
         finally:
             assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=REPORT_BUCKET)["Contents"]]
