@@ -407,7 +407,7 @@ class Aggregator:
         if kind >= _K_REJECT:
             cache[line] = head
             return head
-        if kind == _K_TIMER:
+        if kind == _K_TIMER and b"_" not in values_part:
             try:
                 number = float(values_part)
             except ValueError:
@@ -415,7 +415,9 @@ class Aggregator:
             else:
                 if math.isfinite(number):
                     return (_K_TIMER, head[1], (number,), 1.0 / head[2], head[3])
-        parsed = _p.parse_values(values_part, head[3] if kind != _K_TIMER else "ms")
+        parsed = _p.parse_values(
+            values_part, head[3] if kind != _K_TIMER else "ms", dogstatsd=kind == _K_GAUGE and head[4]
+        )
         if isinstance(parsed, str):
             e = (_K_REJECT, parsed)
             cache[line] = e
@@ -458,7 +460,7 @@ class Aggregator:
             return (_K_FILTERED,)
         kind = _KIND_OF_TYPE[head.type]
         if kind != _K_TIMER:
-            return (kind, (sys.intern(name), head.tags), head.sample_rate, head.type)
+            return (kind, (sys.intern(name), head.tags), head.sample_rate, head.type, head.dogstatsd)
         entry = (kind, (sys.intern(name), head.tags), head.sample_rate, "ms" if head.type == "ms" else "")
         cache = self._head_cache
         if len(cache) >= HEAD_CACHE_MAX:
