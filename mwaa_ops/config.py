@@ -131,6 +131,9 @@ class VersionsConfig(_Frozen):
         "https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-versions.html"
     )
     fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    # "own": publish version metrics for this agent's environment only (one agent per
+    # environment); "fleet": for every environment in the account (one fleet publisher).
+    publish_scope: Literal["own", "fleet"] = "own"
 
 
 class AirflowConfig(_Frozen):
