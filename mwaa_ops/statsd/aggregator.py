@@ -166,6 +166,8 @@ class Aggregator:
         self._gauge_last: dict[SeriesKey, float] = {}
         self._line_cache: dict[bytes, tuple[Any, ...]] = {}
         self._head_cache: dict[bytes, tuple[Any, ...]] = {}
+        # Tag syntaxes seen in accepted lines ("dogstatsd", "influxdb", "plain"): see tag_mode.
+        self._tag_forms: set[str] = set()
 
         # Cumulative accounting.
         self._packets = 0
@@ -222,7 +224,8 @@ class Aggregator:
             out.append(SeriesAggregate(key[0], key[1], TIMER, 0.0, samples, units.get(key, "")))
         self._log_interval(interval)
         if self._telemetry is not None:
-            self._telemetry.set("series_active", interval.n_series)
+            self._telemetry.set("series_last_interval", interval.n_series)
+            self._telemetry.set("series_active", 0)  # the new interval has none yet
         return out
 
     def stats(self) -> AggregatorStats:
@@ -239,6 +242,16 @@ class Aggregator:
                 lines_filtered=self._filtered,
                 series_over_cap=self._over_cap,
             )
+
+    @property
+    def tag_mode(self) -> str:
+        """How the sender tags its lines: ``dogstatsd``, ``influxdb`` (any such line seen), else
+        ``plain`` (lines seen, none tagged), or ``unknown`` (nothing parsed yet)."""
+        forms = self._tag_forms
+        for mode in ("dogstatsd", "influxdb", "plain"):
+            if mode in forms:
+                return mode
+        return "unknown"
 
     @property
     def series_count(self) -> int:
@@ -449,6 +462,9 @@ class Aggregator:
         head = _p.parse_head(name_part, tail)
         if isinstance(head, str):
             return (_K_REJECT, head)
+        self._tag_forms.add(
+            "dogstatsd" if b"|#" in b"|" + tail else "influxdb" if b"," in name_part else "plain"
+        )
         name = head.name
         if self._prefix and name.startswith(self._prefix):
             name = name[len(self._prefix):]
