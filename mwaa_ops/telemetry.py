@@ -37,8 +37,9 @@ from typing import Any
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Summary, generate_latest
 
-# The exposition format /metrics answers in (text 0.0.4).
-CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
+# The exposition format /metrics answers in: text 0.0.4, which every scraper reads
+# (our names are plain ASCII, so the output is the same as text 1.0.0).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "mwaa_ops_"
 
 # No "_created" series: one per label set would double the page for nothing here.

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -75,8 +74,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], slots: int) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, slots))
         super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -116,6 +115,9 @@ class HealthServer:
         telemetry: Telemetry,
         health: Callable[[], dict[str, Any]],
         live: Callable[[], bool] | None = None,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        connection_timeout: float = CONNECTION_TIMEOUT_SECONDS,
     ) -> None:
         self._telemetry = telemetry
         self._health = health
@@ -123,7 +125,7 @@ class HealthServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            timeout = CONNECTION_TIMEOUT_SECONDS  # socket timeout for this connection
+            timeout = connection_timeout  # socket timeout for this connection
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 self._answer(head=False)
@@ -147,7 +149,7 @@ class HealthServer:
                         self._send(200, PROMETHEUS_CONTENT_TYPE, body, head)
                     else:
                         self._send(404, "text/plain", b"not found: try /healthz, /livez or /metrics\n", head)
-                except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                except (TimeoutError, BrokenPipeError, ConnectionResetError):
                     return  # the client left; nothing to answer
                 except Exception:  # a bug in a report must not kill the server thread silently
                     log.exception("health_request_failed")
@@ -166,7 +168,7 @@ class HealthServer:
                 return  # scrapes are not events worth a log line
 
         try:
-            self._server = _Server((host, port), Handler)
+            self._server = _Server((host, port), Handler, max_connections)
         except OSError as exc:
             raise StartupError(bind_failure("serve /healthz and /metrics on", host, port, "--health-port", exc)) \
                 from exc

@@ -50,11 +50,11 @@ from packaging.version import Version
 from mwaa_ops.airflow import fallback
 from mwaa_ops.airflow.catalogue import (
     TEMPLATE_VARIABLE,
-    applies_to_major,
     Catalogue,
     Family,
     MapRow,
     NameForm,
+    applies_to_major,
     load_catalogue,
 )
 from mwaa_ops.airflow.ids import KnownIds

@@ -23,7 +23,6 @@ from functools import partial
 from mwaa_ops.airflow.target import Target
 from mwaa_ops.cloudwatch.compress import compress
 from mwaa_ops.cloudwatch.datum import Datum
-from mwaa_ops.cloudwatch.names import dimension_value, dimension_value_problem
 from mwaa_ops.cloudwatch.limits import (
     MAX_DIMENSION_NAME_LENGTH,
     MAX_DIMENSION_VALUE_LENGTH,
@@ -34,6 +33,7 @@ from mwaa_ops.cloudwatch.limits import (
     STANDARD_UNITS,
     STORAGE_RESOLUTIONS,
 )
+from mwaa_ops.cloudwatch.names import dimension_value, dimension_value_problem
 from mwaa_ops.statsd.series import TIMER, SeriesAggregate
 
 # Reasons a datum is dropped before sending (the ``reason`` label of datums_dropped).

@@ -194,7 +194,7 @@ def _number(text: str | bytes) -> float:
 
     Raises ValueError like :func:`float`; NaN and infinities are the caller's check.
     """
-    if (b"_" if isinstance(text, bytes) else "_") in text:
+    if b"_" in text if isinstance(text, bytes) else "_" in text:
         raise ValueError(f"not a plain number: {text!r}")
     return float(text)
 

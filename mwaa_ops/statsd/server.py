@@ -69,11 +69,6 @@ class StatsdServer:
         self.last_datagram_at: float | None = None
 
     @property
-    def running(self) -> bool:
-        """Whether the reader thread is receiving."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
     def port(self) -> int:
         """The bound port (the ephemeral one when started with port 0)."""
         return self._port
