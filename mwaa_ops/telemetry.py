@@ -90,6 +90,8 @@ METRICS: dict[str, Spec] = {
     "spool_datums": Spec("gauge", "Datums in the on-disk spool"),
     "publish_latency_seconds": Spec("summary", "PutMetricData call latency in seconds"),
     "flushes": Spec("counter", "Aggregation intervals flushed"),
+    "airflow_major_version": Spec("gauge", "Airflow major version the agent maps names for (2 or 3; 0 while "
+                                  "unknown): airflow.major_version or detected from the traffic"),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
                      {"job": (), "outcome": ()}),
 }

@@ -63,6 +63,7 @@ class Agent:
             compat_metrics=config.airflow.compat_metrics,
             on_major_detected=self._major_detected,
         )
+        self.telemetry.set("airflow_major_version", config.airflow.major_version or 0)
         # /metrics shows lines received up to the scrape, not up to the last flush.
         self.telemetry.add_refresher(self.aggregator.stats)
         self._lines_rate = RateMeter()
@@ -159,6 +160,7 @@ class Agent:
         )
 
     def _major_detected(self, major: int, name: str) -> None:
+        self.telemetry.set("airflow_major_version", major)
         event(log, logging.INFO, "airflow_version_detected", major_version=major, source="traffic", metric=name)
 
     def flush_now(self, timestamp: float | None = None) -> None:
