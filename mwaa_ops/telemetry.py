@@ -29,6 +29,7 @@ counters, Prometheus' ``_total`` suffix; :meth:`Telemetry.samples` and
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Summary, genera
 # (our names are plain ASCII, so the output is the same as text 1.0.0).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "mwaa_ops_"
+_log = logging.getLogger("mwaa_ops.telemetry")
 
 # No "_created" series: one per label set would double the page for nothing here.
 prometheus_client.disable_created_metrics()
@@ -99,6 +101,19 @@ METRICS: dict[str, Spec] = {
 _UNDOCUMENTED = "Undocumented: add a row for it to METRICS in mwaa_ops/telemetry.py"
 
 
+class _Ignored:
+    """Stands in for a child metric whose labels were wrong: accepts and ignores writes."""
+
+    def inc(self, amount: float = 1) -> None:
+        return None
+
+    def set(self, value: float) -> None:
+        return None
+
+    def observe(self, value: float) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Sample:
     name: str
@@ -126,6 +141,7 @@ class Telemetry:
         self._specs: dict[str, Spec] = dict(METRICS if metrics is None else metrics)
         self._metrics: dict[str, Any] = {}
         self._refreshers: list[Callable[[], Any]] = []
+        self._mislabelled: set[str] = set()
         for name, spec in self._specs.items():
             self._create(name, spec)
 
@@ -157,7 +173,15 @@ class Telemetry:
                     spec = Spec(kind, _UNDOCUMENTED, {k: () for k in sorted(labels)})
                     self._specs[name] = spec
                     metric = self._create(name, spec)
-        return metric.labels(**labels) if labels else metric
+        try:
+            return metric.labels(**labels) if labels or metric._labelnames else metric
+        except ValueError:
+            # Labels that do not match the table's: never let telemetry break the caller.
+            if name not in self._mislabelled:
+                self._mislabelled.add(name)
+                _log.warning("telemetry metric %s: labels %s do not match METRICS (%s); samples ignored",
+                             name, sorted(labels), list(self._specs[name].labels))
+            return _Ignored()
 
     @property
     def specs(self) -> Mapping[str, Spec]:

@@ -100,3 +100,11 @@ def test_label_values_are_escaped() -> None:
     telemetry = Telemetry()
     telemetry.inc("api_errors", code='a"b\\c')
     assert 'code="a\\"b\\\\c"' in telemetry.render_prometheus()
+
+
+def test_wrong_labels_never_raise_into_the_caller() -> None:
+    telemetry = Telemetry()
+    telemetry.inc("lines_rejected", 1, cause="x")  # the table says "reason"
+    telemetry.inc("packets_received", 1, reason="x")  # the table says no labels
+    telemetry.inc("packets_received", 2)
+    assert telemetry.get("packets_received") == 2
