@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from mwaa_ops.airflow import NameMapper
+from mwaa_ops.airflow import NameMapper, load_catalogue
 from mwaa_ops.cloudwatch.datums import build_datums
 from mwaa_ops.statsd import Aggregator
 
@@ -40,7 +42,7 @@ def test_airflow2_configured_reads_milliseconds() -> None:
 @pytest.mark.parametrize(
     "signal",
     [
-        pytest.param(b"airflow.dag_processing.last_duration:1.52|ms", id="plain-base-name"),
+        pytest.param(b"airflow.dag_processor_heartbeat:1|c", id="dag-processor-heartbeat"),
         pytest.param(b"airflow.dag_processing.last_run.seconds_ago:3|g", id="seconds-ago-base-name"),
         pytest.param(b"airflow.dag_processing.last_duration,bundle_name=my-git-repo,file_name=my_dag_file:1.52|ms",
                      id="influx-bundle-tag"),
@@ -63,7 +65,7 @@ def test_detection_redoes_mappings_cached_before_it() -> None:
     before = _publish(mapper, [f"airflow.{BUNDLED}:1.52|ms".encode()])
     # Unknown bundle, unknown major: read the 2.x way (ms, no bundle) -- the fault the issue saw.
     assert before == {("DAGFileProcessingLastDuration", "my-git-repo.my_dag_file"): (0.00152,)}
-    after = _publish(mapper, [f"airflow.{BUNDLED}:1.52|ms".encode(), b"airflow.dag_processing.last_duration:1.52|ms"])
+    after = _publish(mapper, [f"airflow.{BUNDLED}:1.52|ms".encode(), b"airflow.dag_processor_heartbeat:1|c"])
     assert after[("DAGFileProcessingLastDuration", "my_dag_file")] == (1.52,)
 
 
@@ -75,5 +77,40 @@ def test_airflow2_detected_from_traffic() -> None:
 
 def test_configured_major_is_never_overridden_by_traffic() -> None:
     mapper = NameMapper("prod", airflow_major=2)
-    _publish(mapper, [b"airflow.dag_processing.last_duration:1.52|ms"])
+    _publish(mapper, [b"airflow.dag_processor_heartbeat:1|c"])
     assert (mapper.major_version, mapper.major_source) == (2, "config")
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "airflow_statsd"
+
+
+@pytest.mark.parametrize(("capture", "major"), [("airflow-2.11.2-plain.txt", 2), ("airflow-3.3.2-plain.txt", 3),
+                                                 ("airflow-3.3.2-influx.txt", 3)])
+def test_signals_never_contradict_real_traffic(capture: str, major: int) -> None:
+    """Every series of a real capture proves its own major or nothing (2.10+ also sends bare last_duration)."""
+    signals = load_catalogue().signals
+    proved = set()
+    for raw in (FIXTURES / capture).read_text().splitlines():
+        if not raw.strip():
+            continue
+        head = raw.partition(":")[0]
+        name, *pairs = head.split(",")
+        tags = tuple(tuple(p.split("=", 1)) for p in pairs)
+        found = signals.major_of(name.removeprefix("airflow."), tags)  # type: ignore[arg-type]
+        if found is not None:
+            proved.add(found)
+    assert proved == {major}
+
+
+@pytest.mark.parametrize(("capture", "major"), [("airflow-2.11.2-plain.txt", 2), ("airflow-3.3.2-plain.txt", 3)])
+def test_real_capture_maps_parse_times_to_file_names(capture: str, major: int) -> None:
+    """Detected from the capture alone: DAGFileProcessingLastDuration per file, in seconds."""
+    lines = [raw.encode() for raw in (FIXTURES / capture).read_text().splitlines() if raw.strip()]
+    mapper = NameMapper("e2e")
+    got = _publish(mapper, lines)
+    assert mapper.major_version == major
+    files = {f for (metric, f) in got if metric == "DAGFileProcessingLastDuration"}
+    assert {"e2e_success", "e2e_failing", "e2e_task_group", "e2e_dotted_dag"} <= files
+    for (metric, _), values in got.items():
+        if metric == "DAGFileProcessingLastDuration" and isinstance(values, tuple):
+            assert all(0.01 < v < 10 for v in values), values  # seconds, not ms or 1000x too small
