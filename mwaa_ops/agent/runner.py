@@ -270,6 +270,7 @@ class Agent:
             "now": iso_utc(now),
             "environment": self.config.environment,
             "namespace": self.config.namespace,
+            "statsd_port": self.server.port,  # kept for readers of the earlier shape (doctor, deploy tests)
             "started_at": iso_utc(self._started_at) if self._started_at else None,
             "uptime_s": round(now - self._started_at, 1) if self._started_at else 0.0,
             "airflow": {
