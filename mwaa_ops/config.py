@@ -4,8 +4,18 @@ Sources, lowest precedence first: built-in defaults, the TOML file
 (``--config``), environment variables ``MWAA_OPS_<SECTION>__<KEY>`` (or
 ``MWAA_OPS_<KEY>`` for top-level keys), then command-line flags. The result is
 validated in one place; a bad value stops start-up with a :class:`ConfigError`
-naming the key, the value and what is allowed. Every key is documented in
+naming the key, the value and what is allowed (and the environment variable,
+when the value came from one). Every key is documented in
 ``docs/configuration.md``.
+
+Environment variables: platforms put variables of their own under the same
+prefix (Kubernetes injects ``MWAA_OPS_SERVICE_HOST``, ``MWAA_OPS_PORT=tcp://…``,
+``MWAA_OPS_PORT_9125_TCP_ADDR`` … for a Service named ``mwaa-ops`` into every
+pod of its namespace). So a variable is read only when it names a config key:
+``MWAA_OPS_<KEY>`` for a top-level key, ``MWAA_OPS_<SECTION>__…`` for a known
+section. Any other ``MWAA_OPS_*`` variable without ``__`` is not ours and is
+ignored; one with ``__`` under a known section but an unknown key is a typo and
+stops start-up, naming the variable.
 """
 
 from __future__ import annotations
@@ -127,6 +137,32 @@ class VersionsConfig(_Frozen):
         "https://docs.aws.amazon.com/mwaa/latest/userguide/airflow-versions.html"
     )
     fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    # "own": publish version metrics for this agent's environment only (one agent per
+    # environment); "fleet": for every environment in the account (one fleet publisher).
+    publish_scope: Literal["own", "fleet"] = "own"
+
+
+class AirflowConfig(_Frozen):
+    """What the agent knows about the Airflow it listens to."""
+
+    # 2 or 3; empty/"auto": detected from the traffic (names only one major sends).
+    major_version: int | None = None
+    # MWAA page metrics kept off by default because their meaning is false
+    # (PoolFailures carries pool open slots; see docs/metric-names.md).
+    compat_metrics: tuple[Literal["PoolFailures"], ...] = ()
+
+    @field_validator("major_version", mode="before")
+    @classmethod
+    def _major(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+            return None
+        try:
+            major = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("2, 3 or 'auto' (detect from the traffic)") from None
+        if major not in (2, 3):
+            raise ValueError("2, 3 or 'auto' (detect from the traffic)")
+        return major
 
 
 class ReadinessConfig(_Frozen):
@@ -177,6 +213,7 @@ class Config(_Frozen):
     versions: VersionsConfig = VersionsConfig()
     readiness: ReadinessConfig = ReadinessConfig()
     report: ReportConfig = ReportConfig()
+    airflow: AirflowConfig = AirflowConfig()
 
     @field_validator("environment")
     @classmethod
@@ -209,13 +246,26 @@ def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    """``MWAA_OPS_STATSD__PORT=9000`` becomes ``{"statsd": {"port": "9000"}}``."""
+def _from_environment(environ: Mapping[str, str], sources: dict[str, str] | None = None) -> dict[str, Any]:
+    """``MWAA_OPS_STATSD__PORT=9000`` becomes ``{"statsd": {"port": "9000"}}``.
+
+    Only variables that name a config key are read (see the module docstring);
+    ``sources``, when given, receives dotted key -> variable name.
+    """
     overlay: dict[str, Any] = {}
+    fields = Config.model_fields
+    sections = {k for k, f in fields.items() if isinstance(f.default, BaseModel)}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
         dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
+        head = dotted.split(".", 1)[0]
+        if "." not in dotted and (dotted not in fields or dotted in sections):
+            continue  # not a key of ours: e.g. Kubernetes' MWAA_OPS_SERVICE_HOST, MWAA_OPS_PORT
+        if "." in dotted and head not in sections:
+            continue
+        if sources is not None:
+            sources[dotted] = name
         if dotted.endswith("_list") and not value.startswith("["):
             _set_dotted(overlay, dotted, [v for v in value.split(",") if v])
         else:
@@ -233,13 +283,25 @@ def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _describe(error: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> str:
     key = ".".join(str(part) for part in error["loc"])
     value = error.get("input")
     message = str(error["msg"])
+    variable = _source_variable(key, sources or {})
+    origin = f" (from environment variable {variable})" if variable else ""
     if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key (check the spelling; see docs/configuration.md)"
-    return f"{key} = {value!r}: {message}"
+        return f"{key}{origin}: unknown key (check the spelling; see docs/configuration.md)"
+    return f"{key} = {value!r}{origin}: {message}"
+
+
+def _source_variable(key: str, sources: Mapping[str, str]) -> str:
+    """The environment variable that set ``key`` (or a list item of it), if one did."""
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        variable = sources.get(".".join(parts[:end]))
+        if variable:
+            return variable
+    return ""
 
 
 def load_config(
@@ -267,13 +329,15 @@ def load_config(
             raise ConfigError(f"config file {file}: not valid TOML: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"config file {file}: cannot be read: {exc}") from None
-    data = _merge(data, _from_environment(environ))
+    sources: dict[str, str] = {}
+    data = _merge(data, _from_environment(environ, sources))
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, dotted, value)
+            sources.pop(dotted, None)  # the flag wins, and is what failed
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())
+        problems = "; ".join(_describe(e, sources) for e in exc.errors())
         where = f" (config file {path})" if path else ""
         raise ConfigError(f"invalid configuration{where}: {problems}") from None

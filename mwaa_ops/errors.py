@@ -58,6 +58,25 @@ class EndpointError(MwaaOpsError, OSError):
     """The embedded local AWS endpoint could not be started (port in use, ...)."""
 
 
+class StartupError(MwaaOpsError, OSError):
+    """The agent could not start a part of itself (a port in use, a directory it cannot write, ...)."""
+
+
+def bind_failure(what: str, host: str, port: int, flag: str, exc: OSError) -> str:
+    """One line saying which bind failed, why, and the flag that changes it."""
+    import errno  # noqa: PLC0415 (only needed on this error path)
+
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (f"cannot {what} {where}: port {port} is already in use (another mwaa-ops?); "
+                f"stop it or choose another port with {flag} (0 picks a free one)")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot {what} {where}: permission denied (ports below 1024 need root); choose another with {flag}"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot {what} {where}: {host} is not an address of this machine"
+    return f"cannot {what} {where}: {exc.strerror or exc}"
+
+
 # Codes that mean "slow down" rather than "broken": retried, and they also cut the request rate.
 THROTTLING_CODES = frozenset(
     {

@@ -1,18 +1,117 @@
-"""The agent's own counters, gauges and latency summaries.
+"""The agent's own counters, gauges and latency summaries, on ``prometheus_client``.
 
-One :class:`Telemetry` per process. Writers on the hot path keep plain local
-integers and add them here in bulk (once per batch), so the lock is taken
-rarely. The same snapshot feeds ``/metrics`` (Prometheus text format) and the
-agent's own CloudWatch metrics.
+One :class:`Telemetry` per process, with its own
+:class:`prometheus_client.CollectorRegistry`. Every metric the agent reports
+about itself is declared once, in :data:`METRICS`: its kind, a help text that
+says what it means, and its label names with the label values to create at
+zero (so ``/metrics`` shows ``lines_rejected{reason="bad_value"} 0`` before the
+first bad line, and a rate() over it works from the first scrape).
+
+To add a metric: add one row to :data:`METRICS`, e.g.::
+
+    "spool_replays": Spec("counter", "Spooled requests sent again after a restart"),
+    "publish_failures": Spec("counter", "PutMetricData calls that failed, by reason",
+                             {"reason": ("timeout", "throttled")}),
+
+then call ``telemetry.inc("spool_replays")`` or
+``telemetry.inc("publish_failures", 1, reason="timeout")``. A name missing from
+the table still works (it becomes a counter with a help text asking for a row),
+and ``tests/unit/core/test_core_telemetry.py`` fails until it has one.
+
+Live values: writers on the hot path keep plain local integers and add them in
+bulk (the aggregator once per drained window); :meth:`Telemetry.add_refresher`
+registers a callable run before each scrape (the agent drains the aggregator's
+window there), so ``/metrics`` shows what was received up to the scrape, not up
+to the last flush. Exposed names get the prefix ``mwaa_ops_`` and, for
+counters, Prometheus' ``_total`` suffix; :meth:`Telemetry.samples` and
+:meth:`Telemetry.get` use the bare names of the table.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Gauge, Summary, generate_latest
+
+# The exposition format /metrics answers in: text 0.0.4, which every scraper reads
+# (our names are plain ASCII, so the output is the same as text 1.0.0).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PREFIX = "mwaa_ops_"
+_log = logging.getLogger("mwaa_ops.telemetry")
+
+# No "_created" series: one per label set would double the page for nothing here.
+prometheus_client.disable_created_metrics()
 
 Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One metric the agent reports: kind (counter/gauge/summary), help, labels to create at zero."""
+
+    kind: str
+    help: str
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Label values kept here as data (telemetry sits below the packages that define them);
+# the unit tests check each list against its source.
+_REJECT_REASONS = ("bad_sample_rate", "bad_tags", "bad_value", "empty_name", "invalid_utf8",
+                   "line_too_long", "missing_type", "missing_value", "unknown_type")
+_DROP_REASONS = ("bad_count", "bad_dimension", "bad_unit", "dimension_too_long", "duplicate_dimension",
+                 "empty_dimension", "empty_name", "name_too_long", "non_finite", "too_many_dimensions",
+                 "value_out_of_range", "too_old", "timestamp_in_future", "rejected", "spool_error")
+_REWRITE_REASONS = ("non_ascii", "control_character", "blank", "too_long")
+
+# name -> Spec. Every metric the agent reports about itself is listed here.
+METRICS: dict[str, Spec] = {
+    "packets_received": Spec("counter", "UDP datagrams received by the StatsD receiver"),
+    "lines_received": Spec("counter", "StatsD lines received (a datagram may hold several)"),
+    "lines_rejected": Spec("counter", "StatsD lines that could not be parsed, by reason; not published",
+                           {"reason": _REJECT_REASONS}),
+    "series_active": Spec("gauge", "Distinct series received so far in the interval being aggregated"),
+    "series_last_interval": Spec("gauge", "Distinct series in the last flushed interval"),
+    "series_over_cap": Spec("counter", "Lines dropped because statsd.max_series distinct series were reached"),
+    "lines_filtered": Spec("counter", "Lines dropped by statsd.allow_list or statsd.block_list"),
+    "datums_aggregated": Spec("counter", "CloudWatch datums produced by aggregation and handed to the publisher"),
+    "datums_sent": Spec("counter", "Datums CloudWatch accepted (PutMetricData answered 200)"),
+    "datums_dropped": Spec("counter", "Datums not delivered, by reason (CloudWatch would refuse them, "
+                           "too old, spool full)", {"reason": _DROP_REASONS}),
+    "dimension_values_rewritten": Spec("counter", "Dimension values CloudWatch refuses, rewritten by the "
+                                       "documented rule before sending, by reason", {"reason": _REWRITE_REASONS}),
+    "api_calls": Spec("counter", "AWS API calls made, by operation", {"operation": ("PutMetricData",)}),
+    "api_errors": Spec("counter", "AWS API calls that failed, by error code", {"code": ()}),
+    "retries": Spec("counter", "AWS API calls retried after a retryable failure"),
+    "queue_depth": Spec("gauge", "Datums waiting in memory for delivery"),
+    "spool_bytes": Spec("gauge", "Bytes in the on-disk spool (datums waiting while CloudWatch is slow or down)"),
+    "spool_datums": Spec("gauge", "Datums in the on-disk spool"),
+    "publish_latency_seconds": Spec("summary", "PutMetricData call latency in seconds"),
+    "flushes": Spec("counter", "Aggregation intervals flushed"),
+    "airflow_major_version": Spec("gauge", "Airflow major version the agent maps names for (2 or 3; 0 while "
+                                  "unknown): airflow.major_version or detected from the traffic"),
+    "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
+                     {"job": (), "outcome": ()}),
+}
+
+_UNDOCUMENTED = "Undocumented: add a row for it to METRICS in mwaa_ops/telemetry.py"
+
+
+class _Ignored:
+    """Stands in for a child metric whose labels were wrong: accepts and ignores writes."""
+
+    def inc(self, amount: float = 1) -> None:
+        return None
+
+    def set(self, value: float) -> None:
+        return None
+
+    def observe(self, value: float) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -23,105 +122,127 @@ class Sample:
     value: float
 
 
-# name -> (kind, help). Every metric the agent reports about itself is listed here.
-METRICS: dict[str, tuple[str, str]] = {
-    "packets_received": ("counter", "UDP datagrams received"),
-    "lines_received": ("counter", "StatsD lines received"),
-    "lines_rejected": ("counter", "StatsD lines rejected, by reason"),
-    "series_active": ("gauge", "Distinct series in the current interval"),
-    "series_over_cap": ("counter", "Lines dropped because the series cap was reached"),
-    "lines_filtered": ("counter", "Lines dropped by the allow or block list"),
-    "datums_aggregated": ("counter", "Datums produced by aggregation"),
-    "datums_sent": ("counter", "Datums accepted by CloudWatch"),
-    "datums_dropped": ("counter", "Datums dropped, by reason"),
-    "api_calls": ("counter", "AWS API calls, by operation"),
-    "api_errors": ("counter", "AWS API errors, by code"),
-    "retries": ("counter", "Retried AWS API calls"),
-    "queue_depth": ("gauge", "Datums waiting in memory"),
-    "spool_bytes": ("gauge", "Bytes in the on-disk spool"),
-    "spool_datums": ("gauge", "Datums in the on-disk spool"),
-    "publish_latency_seconds": ("summary", "PutMetricData latency"),
-    "flushes": ("counter", "Aggregation intervals flushed"),
-    "job_runs": ("counter", "Scheduler job runs, by job and outcome"),
-}
-
-
-def _labels(labels: dict[str, str]) -> Labels:
-    return tuple(sorted((k, str(v)) for k, v in labels.items()))
+def _zero_label_sets(labels: Mapping[str, tuple[str, ...]]) -> list[dict[str, str]]:
+    """Every combination of the listed values (none when a label lists no values)."""
+    sets: list[dict[str, str]] = [{}]
+    for name, values in labels.items():
+        if not values:
+            return []
+        sets = [{**s, name: v} for s in sets for v in values]
+    return sets
 
 
 class Telemetry:
-    """Thread-safe registry of the agent's own metrics."""
+    """Thread-safe registry of the agent's own metrics (same methods as before prometheus_client)."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Mapping[str, Spec] | None = None) -> None:
         self._lock = threading.Lock()
-        self._values: dict[tuple[str, Labels], float] = {}
-        self._summaries: dict[str, list[float]] = {}  # name -> [count, sum]
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._specs: dict[str, Spec] = dict(METRICS if metrics is None else metrics)
+        self._metrics: dict[str, Any] = {}
+        self._refreshers: list[Callable[[], Any]] = []
+        self._mislabelled: set[str] = set()
+        for name, spec in self._specs.items():
+            self._create(name, spec)
+
+    # -- declaring ---------------------------------------------------------------
+
+    def _create(self, name: str, spec: Spec) -> Any:
+        labelnames = tuple(spec.labels)
+        full = PREFIX + name
+        if spec.kind == "counter":
+            metric: Any = Counter(full, spec.help, labelnames, registry=self.registry)
+        elif spec.kind == "gauge":
+            metric = Gauge(full, spec.help, labelnames, registry=self.registry)
+        elif spec.kind == "summary":
+            metric = Summary(full, spec.help, labelnames, registry=self.registry)
+        else:
+            raise ValueError(f"telemetry metric {name!r}: kind must be counter, gauge or summary, not {spec.kind!r}")
+        if labelnames:
+            for labels in _zero_label_sets(spec.labels):
+                metric.labels(**labels)
+        self._metrics[name] = metric
+        return metric
+
+    def _metric(self, name: str, kind: str, labels: Mapping[str, str]) -> Any:
+        metric = self._metrics.get(name)
+        if metric is None:
+            with self._lock:
+                metric = self._metrics.get(name)
+                if metric is None:
+                    spec = Spec(kind, _UNDOCUMENTED, {k: () for k in sorted(labels)})
+                    self._specs[name] = spec
+                    metric = self._create(name, spec)
+        try:
+            return metric.labels(**labels) if labels or metric._labelnames else metric
+        except ValueError:
+            # Labels that do not match the table's: never let telemetry break the caller.
+            if name not in self._mislabelled:
+                self._mislabelled.add(name)
+                _log.warning("telemetry metric %s: labels %s do not match METRICS (%s); samples ignored",
+                             name, sorted(labels), list(self._specs[name].labels))
+            return _Ignored()
+
+    @property
+    def specs(self) -> Mapping[str, Spec]:
+        """What each metric is (the table, plus any undocumented names met at run time)."""
+        return dict(self._specs)
+
+    def add_refresher(self, refresh: Callable[[], Any]) -> None:
+        """Run ``refresh()`` before every scrape (e.g. drain a batch counter into the registry)."""
+        self._refreshers.append(refresh)
+
+    def refresh(self) -> None:
+        for refresh in list(self._refreshers):
+            refresh()
+
+    # -- writing (the public API every module uses) -------------------------------
 
     def inc(self, name: str, amount: float = 1, **labels: str) -> None:
-        key = (name, _labels(labels))
-        with self._lock:
-            self._values[key] = self._values.get(key, 0) + amount
+        if amount:
+            self._metric(name, "counter", {k: str(v) for k, v in labels.items()}).inc(amount)
+        else:
+            self._metric(name, "counter", {k: str(v) for k, v in labels.items()})
 
     def add_many(self, name: str, amounts: dict[str, int], label: str) -> None:
         """Add several labelled counts at once (``{"bad_value": 3, ...}``)."""
-        with self._lock:
-            for value, amount in amounts.items():
-                key = (name, ((label, value),))
-                self._values[key] = self._values.get(key, 0) + amount
+        for value, amount in amounts.items():
+            self.inc(name, amount, **{label: value})
 
     def set(self, name: str, value: float, **labels: str) -> None:
-        with self._lock:
-            self._values[(name, _labels(labels))] = value
+        self._metric(name, "gauge", {k: str(v) for k, v in labels.items()}).set(value)
 
     def observe(self, name: str, value: float) -> None:
-        with self._lock:
-            summary = self._summaries.setdefault(name, [0.0, 0.0])
-            summary[0] += 1
-            summary[1] += value
+        self._metric(name, "summary", {}).observe(value)
 
-    def get(self, name: str, **labels: str) -> float:
-        with self._lock:
-            if labels:
-                return self._values.get((name, _labels(labels)), 0)
-            return sum(v for (n, _), v in self._values.items() if n == name)
+    # -- reading -------------------------------------------------------------------
 
     def samples(self) -> list[Sample]:
-        with self._lock:
-            values = list(self._values.items())
-            summaries = {k: list(v) for k, v in self._summaries.items()}
-        out = [
-            Sample(name, METRICS.get(name, ("counter", ""))[0], labels, value)
-            for (name, labels), value in values
-        ]
-        for name, (count, total) in summaries.items():
-            out.append(Sample(name + "_count", "counter", (), count))
-            out.append(Sample(name + "_sum", "counter", (), total))
+        """Every sample under its bare name: counters, gauges, and ``<summary>_count``/``_sum``."""
+        out: list[Sample] = []
+        for family in self.registry.collect():
+            base = family.name.removeprefix(PREFIX)
+            for s in family.samples:
+                name = s.name.removeprefix(PREFIX)
+                labels = tuple(sorted(s.labels.items()))
+                if family.type == "counter":
+                    out.append(Sample(base, "counter", labels, s.value))
+                elif family.type == "summary":
+                    out.append(Sample(name, "counter", labels, s.value))
+                else:
+                    out.append(Sample(base, "gauge", labels, s.value))
         return sorted(out, key=lambda s: (s.name, s.labels))
 
-    def render_prometheus(self, prefix: str = "mwaa_ops_") -> str:
-        """The snapshot in the Prometheus text exposition format (version 0.0.4)."""
-        lines: list[str] = []
-        seen: set[str] = set()
+    def get(self, name: str, **labels: str) -> float:
+        """A metric's value for exactly ``labels``, or summed over all label sets when none are given."""
+        wanted = tuple(sorted((k, str(v)) for k, v in labels.items()))
+        total = 0.0
         for sample in self.samples():
-            base = sample.name.removesuffix("_count").removesuffix("_sum")
-            kind, help_text = METRICS.get(base, ("counter", ""))
-            family = prefix + (base if kind == "summary" else sample.name)
-            if family not in seen:
-                seen.add(family)
-                lines.append(f"# HELP {family} {help_text}")
-                lines.append(f"# TYPE {family} {kind}")
-            lines.append(f"{prefix}{sample.name}{_render_labels(sample.labels)} {_num(sample.value)}")
-        return "\n".join(lines) + "\n"
+            if sample.name == name and (not labels or sample.labels == wanted):
+                total += sample.value
+        return total
 
-
-def _render_labels(labels: Iterable[tuple[str, str]]) -> str:
-    parts = [
-        f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-        for k, v in labels
-    ]
-    return "{" + ",".join(parts) + "}" if parts else ""
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    def render_prometheus(self) -> str:
+        """Everything in the Prometheus text exposition format (0.0.4), refreshed first."""
+        self.refresh()
+        return generate_latest(self.registry).decode("utf-8")

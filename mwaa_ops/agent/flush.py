@@ -74,9 +74,12 @@ class FlushCycle:
         series = self._aggregator.flush()
         # Targets aligned with the series list: no per-key dict for 100k series.
         targets = self._mapper.resolve_series(series) if series else []
+        rewritten: dict[str, int] = {}
         datums, dropped = self._build_datums(
-            series, targets, timestamp=timestamp, storage_resolution=self._resolution
+            series, targets, timestamp=timestamp, storage_resolution=self._resolution, rewritten=rewritten
         )
+        if rewritten:
+            self._telemetry.add_many("dimension_values_rewritten", rewritten, "reason")
         if datums:
             self._submit(datums)
         self._telemetry.inc("flushes")

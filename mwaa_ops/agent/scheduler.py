@@ -58,12 +58,16 @@ class JobContext:
     make_client: Callable[[str], Any]
 
 
+# The outcome a job reports (as ``{"outcome": PARTIAL}`` in its result) when part of its work failed.
+PARTIAL = "partial"
+
+
 @dataclass
 class JobRun:
     name: str
     started: float
     duration: float
-    outcome: str  # "ok" | "failed" | "overran"
+    outcome: str  # "ok" | "partial" | "failed" | "overran"
     detail: dict[str, Any] = field(default_factory=dict)
     error: str = ""
 
@@ -125,6 +129,10 @@ class JobRunner:
             detail = result if isinstance(result, dict) else {}
         except Exception as exc:  # a job's failure must never reach the scheduler thread
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        # A job that failed part of its work says so in its result: {"outcome": "partial", ...}.
+        if outcome == "ok" and detail.get("outcome") == PARTIAL:
+            outcome = PARTIAL
+        detail = {k: v for k, v in detail.items() if k != "outcome"}
         duration = clock.monotonic() - start_mono
         limit = self._jobs[name].max_runtime_seconds if name in self._jobs else None
         if outcome == "ok" and limit is not None and duration > limit:

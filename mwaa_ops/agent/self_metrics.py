@@ -27,6 +27,7 @@ PUBLISHED: dict[str, tuple[str, str]] = {
     "queue_depth": ("AgentQueueDepth", "Count"),
     "spool_bytes": ("AgentSpoolBytes", "Bytes"),
     "api_calls": ("AgentPutMetricDataRequests", "Count"),  # the weekly report's cost estimate
+    "airflow_major_version": ("AgentAirflowMajorVersion", "None"),
 }
 
 

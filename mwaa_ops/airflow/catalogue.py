@@ -20,7 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -55,6 +55,43 @@ def _applies(versions: SpecifierSet | None, version: Version | None) -> bool:
     return versions is None or version is None or versions.contains(version, prereleases=True)
 
 
+# Probe releases of one major: minors 0-39, first and late patch. A range admits a
+# major when it admits any of them (">=2.7,<2.10" admits 2; "<3" does not admit 3).
+_MAJOR_PROBES = {major: tuple(Version(f"{major}.{minor}.{patch}") for minor in range(40) for patch in (0, 99))
+                 for major in (2, 3)}
+
+
+def applies_to_major(versions: SpecifierSet | None, major: int | None) -> bool:
+    """Whether a version range admits some release of Airflow ``major`` (``None``: any)."""
+    if versions is None or major is None:
+        return True
+    probes = _MAJOR_PROBES.get(major) or (Version(f"{major}.0.0"),)
+    return any(versions.contains(v, prereleases=True) for v in probes)
+
+
+@dataclass(frozen=True)
+class MajorSignals:
+    """Names and tags that only one Airflow major version sends (``major_version_signals``)."""
+
+    names: Mapping[str, int] = field(default_factory=dict)
+    name_prefixes: tuple[tuple[str, int], ...] = ()
+    tags: Mapping[str, int] = field(default_factory=dict)
+
+    def major_of(self, name: str, tags: tuple[tuple[str, str], ...]) -> int | None:
+        """The major version a series (prefix removed) proves, or ``None``."""
+        major = self.names.get(name)
+        if major is not None:
+            return major
+        for prefix, major in self.name_prefixes:
+            if name.startswith(prefix):
+                return major
+        for key, _ in tags:
+            major = self.tags.get(key)
+            if major is not None:
+                return major
+        return None
+
+
 def template_variables(template: str) -> tuple[str, ...]:
     """The ``{variables}`` of a name template, in order."""
     return tuple(TEMPLATE_VARIABLE.findall(template))
@@ -73,6 +110,8 @@ class MapRow:
     kind: str
     notes: str = ""
     alias_of: str = ""
+    # Published only when named in the compatibility setting (airflow.compat_metrics).
+    compat_only: bool = False
 
     def applies_to(self, version: Version | None) -> bool:
         return _applies(self.versions, version)
@@ -138,6 +177,7 @@ class Catalogue:
     rows: tuple[MapRow, ...]
     families: tuple[Family, ...]
     seed_ids: Mapping[str, tuple[str, ...]]
+    signals: MajorSignals = field(default_factory=MajorSignals)
 
     def templates(self, version: str | Version | None = None) -> set[str]:
         """Every Airflow name (or template) the catalogue knows for ``version``.
@@ -217,6 +257,8 @@ def build_catalogue(map_csv: str, forms_yaml: str) -> Catalogue:
     """Parse the two data files into a :class:`Catalogue` (pure: text in)."""
     rows = _read_map_rows(map_csv)
     data = yaml.safe_load(forms_yaml) or {}
+    compat = set(data.get("compat_only") or ())
+    rows = [replace(r, compat_only=True) if r.cloudwatch_metric in compat else r for r in rows]
     patterns: dict[str, str] = dict(data.get("variables") or {})
     forms: dict[str, dict[str, Any]] = data.get("forms") or {}
     twins: dict[str, list[dict[str, Any]]] = data.get("twins") or {}
@@ -304,7 +346,25 @@ def build_catalogue(map_csv: str, forms_yaml: str) -> Catalogue:
                    variables=variables)
         )
     seeds = {k: tuple(v) for k, v in (data.get("seed_ids") or {}).items()}
-    return Catalogue(rows=tuple(rows), families=tuple(families), seed_ids=seeds)
+    return Catalogue(rows=tuple(rows), families=tuple(families), seed_ids=seeds,
+                     signals=_read_signals(data.get("major_version_signals") or {}))
+
+
+def _read_signals(data: Mapping[Any, Any]) -> MajorSignals:
+    names: dict[str, int] = {}
+    prefixes: list[tuple[str, int]] = []
+    tags: dict[str, int] = {}
+    for major, spec in data.items():
+        try:
+            number = int(major)
+        except (TypeError, ValueError):
+            raise DefinitionError(f"{FORMS_FILE}: major_version_signals key {major!r} is not a major version") from None
+        for name in spec.get("names") or ():
+            names[name] = number
+        prefixes.extend((p, number) for p in spec.get("name_prefixes") or ())
+        for tag in spec.get("tags") or ():
+            tags[tag] = number
+    return MajorSignals(names, tuple(prefixes), tags)
 
 
 def _read_data(name: str) -> str:

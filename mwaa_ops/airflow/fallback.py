@@ -1,24 +1,25 @@
 """Where an Airflow metric that the MWAA page does not map goes.
 
 Fallback rule (docs/metric-names.md): CloudWatch metric name = the Airflow name
-(the *base* name when the catalogue knows the metric's family), characters
-outside ``[A-Za-z0-9_.-]`` replaced by ``_``, cut to 255 characters; dimensions
-= ``Environment`` plus the series' tags (or, for a known family, its id
-variables), sorted by name, at most 30 in all; unit from the StatsD type.
+(the *base* name when the catalogue knows the metric's family); a name with
+characters outside ``[A-Za-z0-9_.-]`` or longer than 255 characters has them
+replaced by ``_``, is cut, and gets a short hash of the original as a suffix
+(:func:`mwaa_ops.cloudwatch.names.metric_name`), so two names never merge into
+one metric; dimensions = ``Environment`` plus the series' tags (or, for a
+known family, its id variables), tag keys by the same rule, sorted by name, at
+most 30 in all; unit from the StatsD type. Dimension values are kept as they
+are here: :func:`mwaa_ops.cloudwatch.build_datums` rewrites the ones CloudWatch
+refuses, for every metric alike.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from mwaa_ops.airflow.target import Dimensions, Target, canonical
-from mwaa_ops.cloudwatch.limits import (
-    MAX_DIMENSION_NAME_LENGTH,
-    MAX_DIMENSION_VALUE_LENGTH,
-    MAX_DIMENSIONS,
-    MAX_METRIC_NAME_LENGTH,
-)
+from mwaa_ops.cloudwatch.limits import MAX_DIMENSIONS
+from mwaa_ops.cloudwatch.names import dimension_name
+from mwaa_ops.cloudwatch.names import metric_name as metric_name
 
 ENVIRONMENT = "Environment"
 
@@ -31,13 +32,6 @@ UNIT_BY_KIND = {
 }
 DEFAULT_UNIT = "None"
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
-
-
-def metric_name(name: str) -> str:
-    """A CloudWatch-safe metric name for an Airflow name."""
-    return _UNSAFE.sub("_", name)[:MAX_METRIC_NAME_LENGTH] or "_"
-
 
 def dimensions(environment: str, pairs: Iterable[tuple[str, str]]) -> Dimensions:
     """``Environment`` plus ``pairs`` (empty values skipped), canonical, capped at 30.
@@ -47,10 +41,12 @@ def dimensions(environment: str, pairs: Iterable[tuple[str, str]]) -> Dimensions
     """
     dims: dict[str, str] = {}
     for name, value in pairs:
-        name = _UNSAFE.sub("_", name)[:MAX_DIMENSION_NAME_LENGTH]
-        if not name or not value or name == ENVIRONMENT or name in dims:
+        if not name or not value:
             continue
-        dims[name] = value[:MAX_DIMENSION_VALUE_LENGTH]
+        name = dimension_name(name)
+        if name == ENVIRONMENT or name in dims:
+            continue
+        dims[name] = value
     kept = sorted(dims.items())[: MAX_DIMENSIONS - 1]
     return canonical(((ENVIRONMENT, environment), *kept))
 

@@ -17,6 +17,19 @@ The other forms of that family map to ``()`` (not published). Mapping a
 distinct series is cached; an interval of already-seen series costs a few
 dictionary look-ups each.
 
+Airflow major version: Airflow 2 and 3 spell some names differently and send
+some values in other units (``dag_processing.last_duration.<file>`` in
+milliseconds from 2.x, ``...last_duration.<bundle>.<file>`` in seconds from
+3.x). Every such rule carries a version range in the catalogue; the mapper
+applies the ranges of the major version it is given (``airflow_major``, from
+the ``airflow.major_version`` config key) or, without one, of the major the
+traffic proves (a name or tag only one major sends, the catalogue's
+``major_version_signals``): the first such series switches the mapper and
+drops every cached mapping, so all later intervals follow that major. Until
+then, version-dependent forms are read by their guards (e.g. a known bundle name).
+:attr:`NameMapper.major_version` and :attr:`NameMapper.major_source` say which
+applies and why.
+
 Memory: with 100,000 distinct series the cache is most of the mapper, so its
 entries share what they can. Dimension pairs (``("DAG", "my_dag")``, with
 their id strings) are interned in a table pruned with the cache, a series
@@ -31,6 +44,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from mwaa_ops.airflow import fallback
@@ -40,6 +54,7 @@ from mwaa_ops.airflow.catalogue import (
     Family,
     MapRow,
     NameForm,
+    applies_to_major,
     load_catalogue,
 )
 from mwaa_ops.airflow.ids import KnownIds
@@ -61,6 +76,10 @@ ALL = "All"
 # default series cap per interval (statsd.max_series), so an agent at its cap
 # holds one interval's worth; pass ``max_cached`` to follow another cap.
 MAX_CACHED_SERIES = 100_000
+# Where the major version came from (``NameMapper.major_source``).
+SOURCE_CONFIG = "config"
+SOURCE_TRAFFIC = "traffic"
+SOURCE_UNKNOWN = "unknown"
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
@@ -84,8 +103,13 @@ class NameMapper:
 
     ``environment`` becomes the ``Environment`` dimension of every target.
     ``airflow_version`` (e.g. ``"2.11.2"``) keeps only the map rows and name
-    forms that apply to it; ``None`` uses them all. ``fallback`` forwards
-    metrics the page does not map (see :mod:`mwaa_ops.airflow.fallback`).
+    forms that apply to it; ``airflow_major`` (2 or 3) those that apply to
+    some release of that major; with neither, the major is detected from the
+    traffic (see the module docstring). ``fallback`` forwards metrics the page
+    does not map (see :mod:`mwaa_ops.airflow.fallback`). ``compat_metrics``
+    turns on map rows the catalogue keeps off by default (``PoolFailures``,
+    see docs/metric-names.md). ``on_major_detected(major, name)`` is called
+    once when the traffic proves the major version.
     """
 
     def __init__(
@@ -93,20 +117,40 @@ class NameMapper:
         environment: str,
         *,
         airflow_version: str | None = None,
+        airflow_major: int | None = None,
         catalogue: Catalogue | None = None,
         fallback: bool = True,
         max_cached: int = MAX_CACHED_SERIES,
+        compat_metrics: Iterable[str] = (),
+        on_major_detected: Callable[[int, str], None] | None = None,
     ) -> None:
         self.environment = environment
         self._max_cached = max(1, max_cached)
         self._version = Version(airflow_version) if airflow_version else None
+        if self._version is not None:
+            airflow_major = self._version.major
+        self._major = airflow_major
+        self.major_source = SOURCE_CONFIG if airflow_major is not None else SOURCE_UNKNOWN
         self._fallback = fallback
+        self._compat = frozenset(compat_metrics)
+        self._on_major = on_major_detected
         catalogue = catalogue or load_catalogue()
+        self._catalogue = catalogue
+        self._signals = catalogue.signals
         self._known = KnownIds(catalogue.seed_ids)
+        self._build_index()
+
+    @property
+    def major_version(self) -> int | None:
+        """The Airflow major version the mapping follows (2 or 3), or ``None`` while unknown."""
+        return self._major
+
+    def _build_index(self) -> None:
+        catalogue = self._catalogue
         # Keyed by the name alone for a series without tags, else by (name, tags).
         self._cache: dict[str | Key, _Entry] = {}
         self._id_dependent: set[str | Key] = set()
-        self._env_pair = ("Environment", environment)
+        self._env_pair = ("Environment", self.environment)
         # Interned dimension pairs, shared by the cache entries' targets (pruned
         # with the cache); the environment's pair is the mapper's own.
         self._shared: dict[tuple[str, str], tuple[str, str]] = {self._env_pair: self._env_pair}
@@ -120,20 +164,26 @@ class NameMapper:
 
     # -- building the index -------------------------------------------------
 
+    def _applies(self, versions: SpecifierSet | None) -> bool:
+        if self._version is not None:
+            return versions is None or versions.contains(self._version, prereleases=True)
+        return applies_to_major(versions, self._major)
+
     def _add_family(self, family: Family) -> None:
-        version = self._version
         seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
         rows = []
         for row in family.rows:
             marker = (row.cloudwatch_metric, row.dimensions, row.unit)
-            if row.applies_to(version) and marker not in seen:
+            if row.compat_only and row.cloudwatch_metric not in self._compat:
+                continue
+            if self._applies(row.versions) and marker not in seen:
                 seen.add(marker)
                 rows.append(row)
         if rows:
             variables = tuple(dict.fromkeys(v for r in rows for v in r.dimension_variables))
         else:
             variables = family.variables
-        legacy = tuple(f for f in family.legacy if f.applies_to(version))
+        legacy = tuple(f for f in family.legacy if self._applies(f.versions))
         plan = _Plan(family, tuple(rows), variables)
         if family.base:
             self._exact[family.base] = plan
@@ -185,6 +235,9 @@ class NameMapper:
         cache = self._cache
         new = [i for i, ck in enumerate(ckeys) if ck not in cache]
         if new:
+            if self._major is None and self._detect([part(i)[:2] for i in new]):
+                cache = self._cache
+                new = list(range(len(ckeys)))
             self._learn_from([part(i)[:2] for i in new])
             cache = self._make_room(ckeys, len(new))
             id_dependent = self._id_dependent
@@ -231,6 +284,22 @@ class NameMapper:
                     shared.setdefault(pair, pair)
         self._shared = shared
         return kept
+
+    # -- the Airflow major version ---------------------------------------------
+
+    def _detect(self, keys: list[Key]) -> bool:
+        """Switch to the major version the first proving series shows; True when switched."""
+        signals = self._signals
+        for name, tags in keys:
+            major = signals.major_of(name, tags)
+            if major is not None:
+                self._major = major
+                self.major_source = SOURCE_TRAFFIC
+                self._build_index()  # drops every cached mapping too
+                if self._on_major is not None:
+                    self._on_major(major, name)
+                return True
+        return False
 
     # -- learning -----------------------------------------------------------
 
@@ -285,8 +354,8 @@ class NameMapper:
         complete = len(values) == len(plan.variables)
         scale = 1.0
         for variant in family.base_variants:
-            if self._version is not None:
-                if variant.versions is None or variant.versions.contains(self._version, prereleases=True):
+            if self._major is not None:
+                if self._applies(variant.versions):
                     scale = variant.scale
                     break
             elif all(t in tag_map for t in variant.requires_tags):
@@ -312,7 +381,7 @@ class NameMapper:
             parts, split_depends = split
             depends = depends or split_depends
             raw.update(zip(variables, parts, strict=True))
-        if form.guard and self._version is None and not known.knows(form.guard, raw.get(form.guard, "")):
+        if form.guard and self._major is None and not known.knows(form.guard, raw.get(form.guard, "")):
             return None
         tag_map = dict(tags) if tags else {}
         values: dict[str, str] = {}

@@ -56,18 +56,52 @@ def config_from_flags(
     )
 
 
-def install_stop_signals() -> threading.Event:
-    """SIGINT and SIGTERM set the returned event; the second Ctrl-C aborts at once."""
-    stop = threading.Event()
+class StopSignals:
+    """What SIGINT/SIGTERM did: ``stop`` after the first, ``abort`` after the second.
 
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
+    The first signal starts a clean stop (deliver within the shutdown deadline);
+    the second stops waiting for CloudWatch and spools what is left to disk. No
+    signal ever drops buffered datums: there is no third level.
+    """
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    return stop
+    def __init__(self, say: Callable[[str], None], describe: Callable[[], str] | None = None) -> None:
+        self.stop = threading.Event()
+        self.abort = threading.Event()
+        self._say = say
+        self.describe = describe or (lambda: "")
+
+    def handle(self, signum: int, frame: object = None) -> None:
+        name = signal.Signals(signum).name
+        if not self.stop.is_set():
+            self.stop.set()
+            self._say(f"{name}: stopping. {self.describe()}".rstrip())
+        elif not self.abort.is_set():
+            self.abort.set()
+            self._say(f"{name} again: not waiting for CloudWatch any longer; spooling what is left to disk "
+                      "(sent at the next start), then exiting.")
+        else:
+            self._say(f"{name}: already spooling; exiting as soon as the spool is written.")
+
+
+def install_stop_signals(
+    say: Callable[[str], None] | None = None, describe: Callable[[], str] | None = None
+) -> StopSignals:
+    """SIGINT and SIGTERM: the first stops cleanly, the second spools and exits (see :class:`StopSignals`)."""
+    signals = StopSignals(say or (lambda text: console(stderr=True).print(text, markup=False)), describe)
+    signal.signal(signal.SIGINT, signals.handle)
+    signal.signal(signal.SIGTERM, signals.handle)
+    return signals
+
+
+def stopping_message(agent: Any) -> str:
+    """What the first signal starts: how much is delivered, for how long, and what a second signal does."""
+    config: Config = agent.config
+    pending = agent.pending_datums()
+    deadline = config.publisher.shutdown_deadline_seconds
+    return (f"Flushing the current interval and delivering {pending} buffered datums (plus that interval) to "
+            f"CloudWatch for up to {deadline:g} s; what is not delivered by then is spooled to "
+            f"{config.spool_dir} and sent at the next start. Press Ctrl-C again to stop waiting and spool "
+            "everything now.")
 
 
 def run_agent(
@@ -81,8 +115,13 @@ def run_agent(
     from mwaa_ops.agent.runner import Agent
 
     setup_logging(config.log_level, config.log_format)
-    stop = install_stop_signals()
     agent = Agent(config)
+    if as_json:
+        signals = install_stop_signals(
+            lambda text: print_event({"event": "signal", "message": text}), lambda: stopping_message(agent)
+        )
+    else:
+        signals = install_stop_signals(describe=lambda: stopping_message(agent))
     agent.start()
     info = banner(agent) if banner else default_info(agent)
     if as_json:
@@ -90,7 +129,7 @@ def run_agent(
     else:
         print_banner(info)
     try:
-        agent.wait(stop)
+        agent.wait(signals.stop, signals.abort)
     finally:
         if on_stop:
             on_stop()
@@ -141,4 +180,4 @@ def print_banner(info: dict[str, Any]) -> None:
     out.print("See what arrived:")
     endpoint = f" --endpoint-url {info['endpoint_url']}" if info.get("endpoint_url") else ""
     out.print(f"  mwaa-ops metrics --environment {info['environment']}{endpoint}")
-    out.print("Ctrl-C stops it and flushes what was aggregated.")
+    out.print("Ctrl-C stops it and delivers what was aggregated; a second Ctrl-C spools the rest to disk.")

@@ -6,8 +6,11 @@ once a dimension is dropped). They are merged here, per (metric, dimensions,
 kind): counters summed, timer samples merged, set sizes summed, and gauges
 summed too: the series that share a target are disjoint parts of one quantity
 (slots of several executors, tasks of several pools), so their sum is the
-metric's value. Whatever CloudWatch would reject is dropped here and counted by
-reason, so one bad datum never costs a whole request.
+metric's value. A dimension value CloudWatch refuses (non-ASCII, blank, a
+control character, too long) is rewritten by the documented rule of
+:mod:`mwaa_ops.cloudwatch.names` and counted by reason; whatever else CloudWatch
+would reject is dropped here and counted by reason, so one bad datum never
+costs a whole request.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from mwaa_ops.cloudwatch.limits import (
     STANDARD_UNITS,
     STORAGE_RESOLUTIONS,
 )
+from mwaa_ops.cloudwatch.names import dimension_value, dimension_value_problem
 from mwaa_ops.statsd.series import TIMER, SeriesAggregate
 
 # Reasons a datum is dropped before sending (the ``reason`` label of datums_dropped).
@@ -41,6 +45,7 @@ EMPTY_NAME = "empty_name"
 DIMENSION_TOO_LONG = "dimension_too_long"
 EMPTY_DIMENSION = "empty_dimension"
 DUPLICATE_DIMENSION = "duplicate_dimension"
+BAD_DIMENSION = "bad_dimension"  # non-ASCII, blank or control characters (not rewritten: a caller's datum)
 BAD_UNIT = "bad_unit"
 BAD_COUNT = "bad_count"
 
@@ -59,8 +64,13 @@ def build_datums(
     *,
     timestamp: float,
     storage_resolution: int,
+    rewritten: dict[str, int] | None = None,
 ) -> tuple[list[Datum], dict[str, int]]:
     """Datums for one interval, and how many were dropped by reason.
+
+    ``rewritten``, when given, receives how many dimension values were
+    rewritten to values CloudWatch accepts, by reason (``non_ascii``,
+    ``control_character``, ``blank``, ``too_long``).
 
     ``targets[i]`` is where ``series[i]`` goes (as
     :meth:`NameMapper.resolve_series` returns them); an empty tuple is not
@@ -113,10 +123,11 @@ def build_datums(
 
     datums: list[Datum] = []
     dropped: dict[str, int] = {}
+    rewrites = {} if rewritten is None else rewritten
     slots.reverse()
     while slots:
         merged = slots.pop()  # in order of first appearance; released once turned into datums
-        for datum in _to_datums(merged, timestamp, storage_resolution):
+        for datum in _to_datums(merged, timestamp, storage_resolution, rewrites):
             reason = invalid_reason(datum)
             if reason:
                 dropped[reason] = dropped.get(reason, 0) + 1
@@ -125,13 +136,35 @@ def build_datums(
     return datums, dropped
 
 
-def _to_datums(slot: _Merged, timestamp: float, storage_resolution: int) -> list[Datum]:
+def _valid_dimensions(
+    dimensions: tuple[tuple[str, str], ...], rewrites: dict[str, int]
+) -> tuple[tuple[str, str], ...]:
+    """``dimensions`` with every value CloudWatch refuses rewritten (same object when none is)."""
+    out: list[tuple[str, str]] | None = None
+    for i, (name, value) in enumerate(dimensions):
+        if value.isascii() and value.isprintable() and len(value) <= MAX_DIMENSION_VALUE_LENGTH \
+                and not value.isspace():
+            if out is not None:
+                out.append((name, value))
+            continue
+        new, reason = dimension_value(value)
+        if reason:
+            rewrites[reason] = rewrites.get(reason, 0) + 1
+        if out is None:
+            out = list(dimensions[:i])
+        out.append((name, new))
+    return dimensions if out is None else tuple(out)
+
+
+def _to_datums(
+    slot: _Merged, timestamp: float, storage_resolution: int, rewrites: dict[str, int]
+) -> list[Datum]:
     target = slot.target
 
     datum = partial(
         Datum,
         metric=target.metric,
-        dimensions=target.dimensions,
+        dimensions=_valid_dimensions(target.dimensions, rewrites),
         timestamp=timestamp,
         unit=target.unit,
         storage_resolution=storage_resolution,
@@ -149,7 +182,10 @@ def _to_datums(slot: _Merged, timestamp: float, storage_resolution: int) -> list
 
 
 def _clamp_tiny(value: float) -> float:
-    """CloudWatch rejects magnitudes below 2^-260 (except 0); they are sent as 0."""
+    """CloudWatch rejects non-zero magnitudes below 2^-360 (limits.py); such a value is sent as 0.
+
+    2^-360 is about 8.5e-109: the nearest value CloudWatch can store is 0.
+    """
     if value != 0 and abs(value) < MIN_NONZERO_MAGNITUDE:
         return 0.0
     return value
@@ -181,6 +217,8 @@ def invalid_reason(datum: Datum) -> str:
             return EMPTY_DIMENSION
         if len(name) > MAX_DIMENSION_NAME_LENGTH or len(value) > MAX_DIMENSION_VALUE_LENGTH:
             return DIMENSION_TOO_LONG
+        if dimension_value_problem(value) or dimension_value_problem(name) or name.startswith(":"):
+            return BAD_DIMENSION
         if name in names:
             return DUPLICATE_DIMENSION
         names.add(name)

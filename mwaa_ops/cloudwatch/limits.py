@@ -18,16 +18,19 @@ MAX_REQUEST_BYTES = 1_000_000
 # Version, CBOR map headers) and for estimate error.
 REQUEST_ENVELOPE_MARGIN_BYTES = 8_192
 
-# MetricDatum.Dimensions: "Array Members: Maximum number of 30 items."
+# MetricDatum.Dimensions: "Array Members: Maximum number of 30 items." (API_MetricDatum)
 MAX_DIMENSIONS = 30
-# MetricDatum.Values / Counts: "Array Members: ... up to 150 values per metric".
+# MetricDatum.Values: "You can include up to 150 unique values in each PutMetricData
+# action that specifies a Values array"; Counts "must include the same amount of
+# values as the Values array" (API_MetricDatum).
 MAX_VALUES_PER_DATUM = 150
 # MetricDatum.MetricName: "Length Constraints: Minimum length of 1. Maximum length of 255."
 MAX_METRIC_NAME_LENGTH = 255
-# Dimension.Name: 1-255 characters; Dimension.Value: 1-1024 characters.
+# Dimension.Name: "Length Constraints: Minimum length of 1. Maximum length of 255.";
+# Dimension.Value: "Minimum length of 1. Maximum length of 1024." (API_Dimension)
 MAX_DIMENSION_NAME_LENGTH = 255
 MAX_DIMENSION_VALUE_LENGTH = 1024
-# PutMetricData.Namespace: 1-255 characters.
+# PutMetricData.Namespace: "Length Constraints: Minimum length of 1. Maximum length of 255."
 MAX_NAMESPACE_LENGTH = 255
 
 # MetricDatum.Timestamp: "can be up to two weeks before the current date" and "up
@@ -38,16 +41,25 @@ MAX_FUTURE_SECONDS = 2 * 3600
 # request reaches CloudWatch a few retries later.
 AGE_SAFETY_MARGIN_SECONDS = 600
 
-# MetricDatum.StorageResolution: "Valid values are 1 and 60."
+# MetricDatum.StorageResolution: "Valid values are 1 and 60." (API_MetricDatum)
 STORAGE_RESOLUTIONS = frozenset({1, 60})
 
-# MetricDatum.Value: "CloudWatch rejects values that are either too small or too
-# large. Values must be in the range of -2^360 to 2^360. ... Values smaller than
-# 2^-260 (other than 0) are rejected"; NaN, +Infinity and -Infinity are not supported.
+# MetricDatum.Value / Values: "CloudWatch rejects values that are either too small
+# or too large. Values must be in the range of -2^360 to 2^360" (API_MetricDatum);
+# the older PutMetricData reference spells the range out as "8.515920e-109 to
+# 1.174271e+108 (Base 10) or 2e-360 to 2e360 (Base 2)", i.e. non-zero magnitudes
+# from 2^-360 to 2^360. NaN, +Infinity and -Infinity are not supported.
 MAX_VALUE_MAGNITUDE = 2.0**360
-MIN_NONZERO_MAGNITUDE = 2.0**-260
+MIN_NONZERO_MAGNITUDE = 2.0**-360
 
-# The units CloudWatch accepts (StandardUnit in the API reference).
+# Dimension.Value (API_Dimension): "Dimension values must contain only ASCII
+# characters and must include at least one non-whitespace character. ASCII
+# control characters are not supported as part of dimension values."
+# Dimension.Name: "Dimension names must contain only ASCII characters, must
+# include at least one non-whitespace character, and cannot start with a colon
+# (:). ASCII control characters are not supported as part of dimension names."
+
+# The units CloudWatch accepts (MetricDatum.Unit "Valid Values" in API_MetricDatum).
 STANDARD_UNITS = frozenset(
     {
         "Seconds", "Microseconds", "Milliseconds",

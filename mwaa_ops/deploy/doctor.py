@@ -57,16 +57,21 @@ class Finding:
 PROMETHEUS_PREFIX = "mwaa_ops_"
 
 
+def _is_sample_of(key: str, name: str) -> bool:
+    """``key`` is a sample of counter ``name``, with or without Prometheus' ``_total`` suffix."""
+    base = key.split("{", 1)[0]
+    return base in (PROMETHEUS_PREFIX + name, PROMETHEUS_PREFIX + name + "_total")
+
+
 def _counter(prom: dict[str, float], name: str) -> float:
     """Sum of every sample of ``name`` (all label sets)."""
-    name = PROMETHEUS_PREFIX + name
-    return sum(v for k, v in prom.items() if k == name or k.startswith(name + "{"))
+    return sum(v for k, v in prom.items() if _is_sample_of(k, name))
 
 
 def _errors_by_code(prom: dict[str, float]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in prom.items():
-        if key.startswith(PROMETHEUS_PREFIX + "api_errors{") and 'code="' in key:
+        if _is_sample_of(key, "api_errors") and 'code="' in key:
             code = key.split('code="', 1)[1].split('"', 1)[0]
             out[code] = out.get(code, 0.0) + value
     return out

@@ -166,6 +166,8 @@ class Aggregator:
         self._gauge_last: dict[SeriesKey, float] = {}
         self._line_cache: dict[bytes, tuple[Any, ...]] = {}
         self._head_cache: dict[bytes, tuple[Any, ...]] = {}
+        # Tag syntaxes seen in accepted lines ("dogstatsd", "influxdb", "plain"): see tag_mode.
+        self._tag_forms: set[str] = set()
 
         # Cumulative accounting.
         self._packets = 0
@@ -222,7 +224,8 @@ class Aggregator:
             out.append(SeriesAggregate(key[0], key[1], TIMER, 0.0, samples, units.get(key, "")))
         self._log_interval(interval)
         if self._telemetry is not None:
-            self._telemetry.set("series_active", interval.n_series)
+            self._telemetry.set("series_last_interval", interval.n_series)
+            self._telemetry.set("series_active", 0)  # the new interval has none yet
         return out
 
     def stats(self) -> AggregatorStats:
@@ -239,6 +242,16 @@ class Aggregator:
                 lines_filtered=self._filtered,
                 series_over_cap=self._over_cap,
             )
+
+    @property
+    def tag_mode(self) -> str:
+        """How the sender tags its lines: ``dogstatsd``, ``influxdb`` (any such line seen), else
+        ``plain`` (lines seen, none tagged), or ``unknown`` (nothing parsed yet)."""
+        forms = self._tag_forms
+        for mode in ("dogstatsd", "influxdb", "plain"):
+            if mode in forms:
+                return mode
+        return "unknown"
 
     @property
     def series_count(self) -> int:
@@ -407,7 +420,7 @@ class Aggregator:
         if kind >= _K_REJECT:
             cache[line] = head
             return head
-        if kind == _K_TIMER:
+        if kind == _K_TIMER and b"_" not in values_part:
             try:
                 number = float(values_part)
             except ValueError:
@@ -415,7 +428,9 @@ class Aggregator:
             else:
                 if math.isfinite(number):
                     return (_K_TIMER, head[1], (number,), 1.0 / head[2], head[3])
-        parsed = _p.parse_values(values_part, head[3] if kind != _K_TIMER else "ms")
+        parsed = _p.parse_values(
+            values_part, head[3] if kind != _K_TIMER else "ms", dogstatsd=kind == _K_GAUGE and head[4]
+        )
         if isinstance(parsed, str):
             e = (_K_REJECT, parsed)
             cache[line] = e
@@ -447,6 +462,9 @@ class Aggregator:
         head = _p.parse_head(name_part, tail)
         if isinstance(head, str):
             return (_K_REJECT, head)
+        self._tag_forms.add(
+            "dogstatsd" if b"|#" in b"|" + tail else "influxdb" if b"," in name_part else "plain"
+        )
         name = head.name
         if self._prefix and name.startswith(self._prefix):
             name = name[len(self._prefix):]
@@ -458,7 +476,7 @@ class Aggregator:
             return (_K_FILTERED,)
         kind = _KIND_OF_TYPE[head.type]
         if kind != _K_TIMER:
-            return (kind, (sys.intern(name), head.tags), head.sample_rate, head.type)
+            return (kind, (sys.intern(name), head.tags), head.sample_rate, head.type, head.dogstatsd)
         entry = (kind, (sys.intern(name), head.tags), head.sample_rate, "ms" if head.type == "ms" else "")
         cache = self._head_cache
         if len(cache) >= HEAD_CACHE_MAX:

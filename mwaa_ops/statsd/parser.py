@@ -4,22 +4,30 @@ A line is ``name[,k=v...]:value[:value...]|type[|@rate][|#k:v,k2]``:
 
 - types ``c`` (counter), ``g`` (gauge), ``ms`` (timer), ``h`` (histogram),
   ``d`` (distribution), ``s`` (set);
-- gauges: a value with a sign (``+3``, ``-2``) is a delta to the last value,
-  an unsigned one sets it (Etsy statsd semantics; the Python ``statsd``
-  client sends a negative absolute gauge as ``name:0|g\\nname:-2|g``);
+- gauges in plain StatsD: a value with a sign (``+3``, ``-2``) is a delta to
+  the last value, an unsigned one sets it (Etsy statsd semantics; the Python
+  ``statsd`` client sends a negative absolute gauge as ``name:0|g\\nname:-2|g``);
+- gauges in DogStatsD form (the line carries a DogStatsD-only field: ``|#tags``,
+  ``|c:container``, ``|T<timestamp>``, ``|e:...``) are always absolute:
+  DogStatsD has no delta gauges and its clients send ``-3`` to mean -3
+  (Airflow's ``pool.open_slots`` does go negative);
 - ``|@rate``: sample rate in (0, 1]; a counter line then stands for
   ``value / rate`` events and a timer sample for ``1 / rate`` samples;
 - DogStatsD tags ``|#k:v,k2:v2`` (a bare ``#k`` is the tag ``(k, "")``) and
   InfluxDB tags ``name,k=v,k2=v2:1|c`` (Airflow's ``statsd_datadog_enabled``
   and ``statsd_influxdb_enabled``); both may be combined, and are returned
-  sorted;
+  sorted. Empty entries in either list (``|#,,k:v``, ``name,,k=v``: a stray
+  comma in ``statsd_datadog_tags``) are skipped, as the Datadog agent and
+  statsd_exporter do; an entry with an empty key (``|#:v``) is ``bad_tags``;
 - ``name:v1:v2|ms``: several values of the same metric in one line.
 
 The name ends at the first ``:`` (as in Etsy statsd), so names and InfluxDB
 tag values cannot contain ``:``. Other DogStatsD fields (``|c:container``,
-``|T<timestamp>``, ``|e:...``) are accepted and ignored. Numbers are parsed
-with :func:`float` (so surrounding whitespace such as a ``\\r`` from a CRLF
-client is tolerated); NaN and infinities are rejected.
+``|T<timestamp>``, ``|e:...``) are accepted and ignored. Values are plain
+decimal or exponent numbers (``12``, ``-1.5``, ``.5``, ``1e-100``), parsed with
+:func:`float` (so surrounding whitespace such as a ``\\r`` from a CRLF client is
+tolerated); what :func:`float` accepts beyond that is ``bad_value``: digit
+separators (``1_000``), NaN and infinities.
 
 Nothing here raises on input: a bad line yields a :class:`Rejected` with one
 of :data:`REJECT_REASONS`. The pieces (:func:`split_line`, :func:`parse_head`,
@@ -82,6 +90,7 @@ class Head:
     type: str
     sample_rate: float
     tags: Tags
+    dogstatsd: bool = False  # a DogStatsD-only field was present: gauges are absolute
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,8 @@ def parse_head(name_part: bytes, tail: bytes) -> Head | str:
         return EMPTY_NAME
     if comma:
         for item in influx.split(","):
+            if not item:
+                continue  # a stray comma
             key, eq, value = item.partition("=")
             if not eq or not key:
                 return BAD_TAGS
@@ -150,28 +161,51 @@ def parse_head(name_part: bytes, tail: bytes) -> Head | str:
     if kind not in TYPES:
         return UNKNOWN_TYPE
     rate = 1.0
+    dogstatsd = False
     for field in fields[1:]:
         if field.startswith("@"):
             try:
-                rate = float(field[1:])
+                rate = _number(field[1:])
             except ValueError:
                 return BAD_SAMPLE_RATE
             if not 0.0 < rate <= 1.0:  # also rejects NaN
                 return BAD_SAMPLE_RATE
         elif field.startswith("#"):
+            dogstatsd = True
             for item in field[1:].split(","):
                 if not item:
-                    return BAD_TAGS
+                    continue  # a stray comma (statsd_datadog_tags = "a:1,,b:2")
                 key, _, value = item.partition(":")
                 if not key:
                     return BAD_TAGS
                 tags.append((_intern(key), _intern(value)))
-        # Other DogStatsD fields (container id, timestamp, ...) and empty ones are ignored.
-    return Head(name, kind, rate, tuple(sorted(tags)))
+        elif field[:1] in _DOGSTATSD_FIELDS:
+            dogstatsd = True
+        # Empty and unknown fields are ignored.
+    return Head(name, kind, rate, tuple(sorted(tags)), dogstatsd)
 
 
-def parse_values(values_part: bytes, kind: str) -> tuple[tuple[float | str, ...], tuple[bool, ...]] | str:
-    """Parse the ``:``-separated values for a type; gauges also get their delta flags."""
+# First characters of the DogStatsD-only fields: container id, timestamp, external data.
+_DOGSTATSD_FIELDS = frozenset({"c", "T", "e"})
+
+
+def _number(text: str | bytes) -> float:
+    """A StatsD number: what :func:`float` reads, minus digit separators (``1_000``).
+
+    Raises ValueError like :func:`float`; NaN and infinities are the caller's check.
+    """
+    if b"_" in text if isinstance(text, bytes) else "_" in text:
+        raise ValueError(f"not a plain number: {text!r}")
+    return float(text)
+
+
+def parse_values(
+    values_part: bytes, kind: str, *, dogstatsd: bool = False
+) -> tuple[tuple[float | str, ...], tuple[bool, ...]] | str:
+    """Parse the ``:``-separated values for a type; gauges also get their delta flags.
+
+    ``dogstatsd``: the line is in DogStatsD form, so a signed gauge is absolute.
+    """
     raw = values_part.split(b":")
     if kind == "s":
         try:
@@ -184,13 +218,15 @@ def parse_values(values_part: bytes, kind: str) -> tuple[tuple[float | str, ...]
     values: list[float | str] = []
     for v in raw:
         try:
-            number = float(v)
+            number = _number(v)
         except ValueError:
             return BAD_VALUE if v else MISSING_VALUE
         if not _isfinite(number):
             return BAD_VALUE
         values.append(number)
     if kind == "g":
+        if dogstatsd:
+            return tuple(values), (False,) * len(values)
         return tuple(values), tuple(v.lstrip()[:1] in (b"+", b"-") for v in raw)
     return tuple(values), ()
 
@@ -206,7 +242,7 @@ def parse_line(line: bytes, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> 
     head = parse_head(name_part, tail)
     if isinstance(head, str):
         return Rejected(head, line)
-    parsed = parse_values(values_part, head.type)
+    parsed = parse_values(values_part, head.type, dogstatsd=head.dogstatsd)
     if isinstance(parsed, str):
         return Rejected(parsed, line)
     values, deltas = parsed

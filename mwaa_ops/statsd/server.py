@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 
-from mwaa_ops.errors import MwaaOpsError
+from mwaa_ops.errors import MwaaOpsError, StartupError, bind_failure
 from mwaa_ops.logs import event
 from mwaa_ops.statsd.aggregator import Aggregator
 from mwaa_ops.telemetry import Telemetry
@@ -33,6 +33,7 @@ _RECV_BYTES = 65536
 DEFAULT_BATCH_DATAGRAMS = 512
 # How long the reader waits on an empty socket before checking for stop().
 _POLL_MS = 100
+_now = time.time
 # Linux's SO_RCVBUFFORCE (not in the socket module): root may exceed net.core.rmem_max.
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 
@@ -64,6 +65,8 @@ class StatsdServer:
         self._stopping = threading.Event()
         self._port = 0
         self._effective_buffer = 0
+        # Epoch seconds of the last datagram batch received (None before the first).
+        self.last_datagram_at: float | None = None
 
     @property
     def port(self) -> int:
@@ -101,13 +104,14 @@ class StatsdServer:
             sock.bind((self._host, self._requested_port))
         except OSError as exc:
             sock.close()
-            raise MwaaOpsError(
-                f"cannot listen for StatsD on udp {self._host}:{self._requested_port}: {exc}"
+            raise StartupError(
+                bind_failure("listen for StatsD on udp", self._host, self._requested_port, "--statsd-port", exc)
             ) from exc
         sock.setblocking(False)
         self._sock = sock
         self._port = sock.getsockname()[1]
         self._stopping.clear()
+        self.last_datagram_at = None
         self._thread = threading.Thread(target=self._run, name="statsd-reader", daemon=True)
         self._thread.start()
         event(logger, logging.INFO, "statsd_listening", host=self._host, port=self._port,
@@ -146,6 +150,7 @@ class StatsdServer:
             except OSError as exc:  # e.g. ICMP errors surfacing on the socket: keep going
                 event(logger, logging.WARNING, "statsd_recv_error", error=str(exc))
             if batch:
+                self.last_datagram_at = _now()  # once per batch, for /healthz
                 try:
                     ingest(batch)
                 except Exception:  # the hot path must survive even a bug

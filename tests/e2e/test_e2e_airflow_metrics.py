@@ -15,6 +15,7 @@ instances means double counting, below it means loss.
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -101,6 +102,7 @@ class Published:
     series: dict[str, list[dict[str, str]]]
     ordered: dict[str, list[list[str]]]  # metric -> dimension names as ListMetrics returns them
     agent_log: str = ""
+    airflow_home: Path | None = None
     _cache: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, float]] = field(
         default_factory=dict
     )
@@ -171,7 +173,10 @@ def _run_scenario(case: Case, tmp: Path) -> tuple[AgentProcess, int, datetime]:
             version=case.version,
             home=tmp / "airflow-home",
             statsd=StatsdSettings(port=statsd_port, influxdb=case.influx),
-            extra_env={"AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT": str(DEFAULT_POOL_SLOTS)},
+            extra_env={"AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT": str(DEFAULT_POOL_SLOTS),
+                       # Airflow's own per-file parse times, logged as "DAG File Processing Stats".
+                       "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "5",
+                       "AIRFLOW__SCHEDULER__PRINT_STATS_INTERVAL": "5"},
         )
         with airflow:
             airflow.wait_ready(E2E_DAGS)
@@ -212,6 +217,7 @@ def published(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
             series=metric_names(client, NAMESPACE),
             ordered=ordered,
             agent_log=agent.log(),
+            airflow_home=tmp / "airflow-home",
         )
     finally:
         code = agent.stop(signal.SIGINT)
@@ -350,3 +356,46 @@ def test_dag_duration_failed_one_sample(published: Published) -> None:
 def test_dag_durations_have_no_double_count(published: Published) -> None:
     assert published.total("DAGDurationSuccess", "SampleCount") == len(SUCCESSFUL_DAGS)
     assert published.total("DAGDurationFailed", "SampleCount") == len(FAILED_DAGS)
+
+
+# ----------------------------------------------------------- DAG file parsing
+# A row of Airflow's "DAG File Processing Stats" table: the file, then the last
+# parse duration ("0.09s") right before the time it finished (3.x "Last Duration",
+# 2.x "Last Runtime"; dag_processing/manager.py, _log_file_processing_stats).
+_STATS_ROW = re.compile(r"(\S+\.py)\s.*?(\d+\.\d+)s\s+(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
+
+
+def _airflow_parse_times(home: Path) -> dict[str, list[float]]:
+    """Airflow's own record of each DAG file's parse durations (seconds), from its logs."""
+    texts = [p.read_text(errors="replace") for p in home.rglob("*.log")]
+    out: dict[str, list[float]] = {}
+    for text in texts:
+        for block in text.split("DAG File Processing Stats")[1:]:
+            for line in block.splitlines()[:40]:
+                match = _STATS_ROW.search(line)
+                if match:
+                    out.setdefault(Path(match.group(1)).stem, []).append(float(match.group(2)))
+    return out
+
+
+def test_dag_file_parse_durations_match_airflows_own(published: Published) -> None:
+    """Issue 8 case 1: Airflow 3 parse times came out 1000x too small, with the bundle in the file name."""
+    assert published.airflow_home is not None
+    airflow_times = _airflow_parse_times(published.airflow_home)
+    files = sorted(f.stem for f in (Path(__file__).parent / "dags").glob("*.py"))
+    assert set(files) <= set(airflow_times), (airflow_times, files)
+    dims = {d["DAG Filename"] for d in published.dims_of("DAGFileProcessingLastDuration")}
+    assert set(files) <= dims, dims  # file names only: no bundle segment
+    assert all("." not in d for d in dims), dims
+    rows = []
+    for stem in files:
+        agent = published.stats("DAGFileProcessingLastDuration",
+                                {"Environment": ENVIRONMENT, "DAG Filename": stem})
+        ours = sorted(airflow_times[stem])
+        rows.append(f"{stem}: agent min {agent['Minimum']:.4f} s max {agent['Maximum']:.4f} s "
+                    f"({int(agent['SampleCount'])} samples); Airflow's log {ours[0]:.2f}-{ours[-1]:.2f} s "
+                    f"({len(ours)} rows)")
+        # Same scale as Airflow's own record (rounded to 0.01 s there): a unit error is 1000x.
+        assert ours[0] / 3 - 0.01 <= agent["Maximum"] and agent["Minimum"] <= ours[-1] * 3 + 0.01, rows[-1]
+    print(f"\n[{published.case.version} {published.case.mode}] DAGFileProcessingLastDuration vs Airflow:\n  "
+          + "\n  ".join(rows))

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ class AgentProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"agent exited with {self.proc.returncode}:\n{self.log()}")
             try:
+                # Up and serving: /livez answers 200 (readiness may still be 503, e.g. during an outage).
+                with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/livez", timeout=2):
+                    pass
                 return self.health(health_port)
             except Exception as exc:  # not up yet
                 last = exc
@@ -64,9 +68,14 @@ class AgentProcess:
     @staticmethod
     def health(health_port: int) -> dict[str, Any]:
         url = f"http://127.0.0.1:{health_port}/healthz"
-        with urllib.request.urlopen(url, timeout=2) as response:
-            data: dict[str, Any] = json.loads(response.read())
-            return data
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                data: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as error:  # 503 = not ready; the body says why
+            if error.code != 503:
+                raise
+            data = json.loads(error.read())
+        return data
 
     @staticmethod
     def prometheus(health_port: int) -> dict[str, float]:
@@ -78,6 +87,11 @@ class AgentProcess:
             if line and not line.startswith("#"):
                 name, value = line.rsplit(" ", 1)
                 values[name] = values.get(name, 0.0) + float(value)
+                # Counters are exposed as <name>_total; also keep them under the bare name.
+                base, brace, labels = name.partition("{")
+                if base.endswith("_total"):
+                    bare = base.removesuffix("_total") + brace + labels
+                    values[bare] = values.get(bare, 0.0) + float(value)
         return values
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> int:

@@ -183,13 +183,16 @@ def test_allow_list_blocks_a_metric_the_alarms_need(tmp_path: Path) -> None:
         setup.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="needs the agent's /healthz 'airflow' block (tag_mode, "
-                   "major_version) from issue 8; passes once that branch is merged")
 def test_airflow_3_in_plain_mode_where_tags_would_give_real_ids(default: SetUp) -> None:
-    # Airflow 3.x plain mode: a legacy name with a mangled dotted task id, no tags.
-    default.send([b"airflow.dag.example_task_group.section_1__task_2.duration:12|ms",
+    # Airflow 3.x plain mode: a legacy name with a mangled dotted task id, no tags;
+    # dag_processor_heartbeat is sent by Airflow 3 only, so the agent detects the major.
+    default.send([b"airflow.dag_processor_heartbeat:1|c",
+                  b"airflow.dag.example_task_group.section_1__task_2.duration:12|ms",
                   b"airflow.task.duration:12|ms", b"airflow.scheduler_heartbeat:1|c",
                   b"airflow.executor.open_slots.LocalExecutor:16|g"])
+    # The major is detected when the interval is mapped (the next 1 s flush).
+    assert wait_for(lambda: AgentProcess.health(default.health_port)["airflow"]["major_version"] == 3,
+                    timeout=30), default.agent.log()
     code, report = default.doctor()
     (finding,) = by_check(report)["airflow"]
     assert finding["status"] == "warn" and "plain" in finding["message"], finding

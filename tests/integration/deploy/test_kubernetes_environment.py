@@ -12,8 +12,6 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import pytest
-
 from mwaa_ops.config import load_config
 from mwaa_ops.deploy.render import kubernetes
 from tests.support.agent_process import AgentProcess, free_port, free_udp_port
@@ -35,8 +33,6 @@ def service_link_variables(service: str, ip: str, ports: dict[str, tuple[int, st
     return env
 
 
-@pytest.mark.xfail(strict=True, reason="config.py reads MWAA_OPS_PORT=tcp://... as a config key; "
-                   "issue 8 makes config loading ignore Kubernetes service-link variables")
 def test_agent_starts_with_service_links_and_configmap(tmp_path: Path) -> None:
     config_map = next(d for d in kubernetes(load_config(environ={})) if d["kind"] == "ConfigMap")
     statsd_port, health_port = free_udp_port(), free_port()

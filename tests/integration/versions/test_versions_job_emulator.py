@@ -49,7 +49,8 @@ def test_job_publishes_version_metrics_per_environment(tmp_path: Path) -> None:
         mwaa = make_client("mwaa", aws, max_attempts=1)
         mwaa.create_environment(Name="analytics", AirflowVersion="2.10.3", **REQUIRED)
         mwaa.create_environment(Name="platform", AirflowVersion="3.3.1", **REQUIRED)
-        config = Config(state_dir=tmp_path, aws=aws, versions=VersionsConfig(index_url="http://127.0.0.1:9/simple/"))
+        config = Config(state_dir=tmp_path, aws=aws, versions=VersionsConfig(index_url="http://127.0.0.1:9/simple/",
+                                                                      publish_scope="fleet"))
         publisher = CapturingPublisher()
         ctx = JobContext(config, FixedClock(now), Telemetry(), publisher, lambda service: make_client(service, aws))
         job = resolve_job("versions_refresh")

@@ -43,7 +43,7 @@ class _Mapper:
         return [(Target("SchedulerHeartbeat", (("Environment", "e"),), "Count"),) for _ in series]
 
 
-def _build(series: Any, targets: Any, *, timestamp: float, storage_resolution: int) -> Any:
+def _build(series: Any, targets: Any, *, timestamp: float, storage_resolution: int, rewritten: Any = None) -> Any:
     datums = [Datum(t.metric, t.dimensions, timestamp, t.unit, value=s.value,
                     storage_resolution=storage_resolution)
               for s, found in zip(series, targets, strict=True) for t in found]

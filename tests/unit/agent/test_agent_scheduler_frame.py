@@ -88,3 +88,18 @@ def test_slow_job_is_reported_as_overrun() -> None:
     runner = JobRunner(_context(clock), {"slow": JobConfig(max_runtime_seconds=10)})
     run = runner.run("slow", lambda context: context.clock.sleep(11))
     assert run.outcome == "overran"
+
+
+def test_partly_failed_job_is_partial_at_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 8 case 14: a job that fails part of its work says so, at warning."""
+    clock = FakeClock(AT)
+    context = _context(clock)
+    runner = JobRunner(context, {"versions_refresh": JobConfig()})
+    with caplog.at_level("INFO", logger="mwaa_ops.scheduler"):
+        run = runner.run("versions_refresh", lambda c: {"outcome": "partial", "failed": {"mwaa": "HTTP 503"}})
+    assert run.outcome == "partial"
+    assert run.detail == {"failed": {"mwaa": "HTTP 503"}}
+    assert context.telemetry.get("job_runs", job="versions_refresh", outcome="partial") == 1
+    (record,) = [r for r in caplog.records if r.getMessage() == "job_run"]
+    assert record.levelname == "WARNING"
+    assert record.kv["outcome"] == "partial"  # type: ignore[attr-defined]

@@ -81,7 +81,6 @@ def test_each_event_is_counted_once_per_metric(interval, version):
         ("TaskInstanceFinished", "etl", "load"): 1,
         ("StartedTaskInstances", "All", "All"): 1,
         ("PoolOpenSlots", None, None): 1,
-        ("PoolFailures", None, None): 1,
         ("OpenSlots", None, None): 1,
     }
 

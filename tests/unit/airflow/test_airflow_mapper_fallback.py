@@ -17,7 +17,7 @@ from mwaa_ops.airflow import NameMapper
                      id="influx-timer-tags-become-dimensions"),
         pytest.param("dag_processor_heartbeat", (), "counter", "dag_processor_heartbeat", (), "Count",
                      id="counter"),
-        pytest.param("weird name/with:chars", (), "set", "weird_name_with_chars", (), "Count", id="sanitised"),
+        pytest.param("weird name/with:chars", (), "set", "weird_name_with_chars_f53d9b2f", (), "Count", id="sanitised"),
         pytest.param("x", (("Environment", "spoof"), ("k", "")), "gauge", "x", (), "None",
                      id="environment-tag-and-empty-values-ignored"),
     ],
@@ -77,3 +77,26 @@ def test_every_target_has_environment_and_canonical_order():
         for target in targets:
             assert ("Environment", "staging") in target.dimensions
             assert list(target.dimensions) == sorted(target.dimensions)
+
+
+def test_fallback_renames_keep_distinct_names_distinct():
+    """Issue 8 case 8: lossy renames merged distinct series (and summed their gauges)."""
+    mapper = NameMapper("prod")
+    long_a, long_b = "custom." + "a" * 272 + "1", "custom." + "a" * 272 + "2"
+    keys = [(long_a, ()), (long_b, ()), ("custom.pool a", ()), ("custom.pool_a", ())]
+    out = mapper.resolve(keys, {k: "gauge" for k in keys})
+    metrics = [out[k][0].metric for k in keys]
+    assert len(set(metrics)) == 4
+    assert metrics[3] == "custom.pool_a"  # a safe name is never changed
+    assert all(len(m) <= 255 for m in metrics)
+    assert metrics[2].startswith("custom.pool_a_") and len(metrics[2]) == len("custom.pool_a_") + 8
+    # Stable: the same name gives the same metric in another process/interval.
+    assert NameMapper("prod").resolve([keys[2]], {keys[2]: "gauge"})[keys[2]][0].metric == metrics[2]
+
+
+def test_fallback_tag_keys_keep_distinct_keys_distinct():
+    mapper = NameMapper("prod")
+    key = ("custom.m", (("pool a", "1"), ("pool_a", "2")))
+    (target,) = mapper.resolve([key], {key: "gauge"})[key]
+    names = [n for n, _ in target.dimensions]
+    assert "pool_a" in names and len(names) == 3

@@ -29,7 +29,8 @@ def _fill(text: str) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.cloudwatch_metric}<-{r.airflow_metric}" for r in ROWS])
 def test_every_map_row_reaches_its_metric(row):
     name = _fill(row.airflow_metric)
-    targets = NameMapper("prod").resolve([(name, ())])[(name, ())]
+    compat = [row.cloudwatch_metric] if row.compat_only else []
+    targets = NameMapper("prod", compat_metrics=compat).resolve([(name, ())])[(name, ())]
     expected_dims = tuple(sorted([("Environment", "prod"), *((n, _fill(v)) for n, v in row.dimensions)]))
     assert (row.cloudwatch_metric, expected_dims, row.unit) in {
         (t.metric, t.dimensions, t.unit) for t in targets
@@ -64,11 +65,8 @@ def test_map_has_the_pages_83_rows_plus_aliases():
         ),
         pytest.param(
             "pool.open_slots.default_pool",
-            [
-                Target("PoolFailures", (("Environment", "prod"), ("Pool", "default_pool")), "Count"),
-                Target("PoolOpenSlots", (("Environment", "prod"), ("Pool", "default_pool")), "Count"),
-            ],
-            id="pool-open-slots-feeds-two-metrics",
+            [Target("PoolOpenSlots", (("Environment", "prod"), ("Pool", "default_pool")), "Count")],
+            id="pool-open-slots-feeds-only-open-slots",
         ),
         pytest.param(
             "task_instance_created_BashOperator",
@@ -139,3 +137,12 @@ def test_last_duration_unit_per_airflow_major(name, tags, version, scale):
     assert [(t.metric, t.dimensions, t.unit, t.scale) for t in targets] == [
         ("DAGFileProcessingLastDuration", (("DAG Filename", "my_file"), ("Environment", "prod")), "Seconds", scale)
     ]
+
+
+def test_pool_failures_only_behind_the_compatibility_setting():
+    """Issue 8 case 6: PoolFailures carried pool.open_slots (128 for default_pool) and would page forever."""
+    name = "pool.open_slots.default_pool"
+    off = NameMapper("prod").resolve([(name, ())])[(name, ())]
+    assert [t.metric for t in off] == ["PoolOpenSlots"]
+    on = NameMapper("prod", compat_metrics=["PoolFailures"]).resolve([(name, ())])[(name, ())]
+    assert sorted(t.metric for t in on) == ["PoolFailures", "PoolOpenSlots"]

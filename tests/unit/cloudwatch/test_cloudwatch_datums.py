@@ -98,7 +98,12 @@ def test_bad_storage_resolution_is_a_programming_error() -> None:
         pytest.param(Datum("M", ENV, TS, value=math.inf), "non_finite", id="inf"),
         pytest.param(Datum("M", ENV, TS, value=-math.inf), "non_finite", id="minus-inf"),
         pytest.param(Datum("M", ENV, TS, value=2.0**361), "value_out_of_range", id="too-big"),
-        pytest.param(Datum("M", ENV, TS, value=2.0**-261), "value_out_of_range", id="too-small"),
+        pytest.param(Datum("M", ENV, TS, value=2.0**-361), "value_out_of_range", id="too-small"),
+        pytest.param(Datum("M", (("D", "données"),), TS, value=1), "bad_dimension", id="non-ascii-dim-value"),
+        pytest.param(Datum("M", (("D", "   "),), TS, value=1), "bad_dimension", id="blank-dim-value"),
+        pytest.param(Datum("M", (("D", "a\tb"),), TS, value=1), "bad_dimension", id="tab-dim-value"),
+        pytest.param(Datum("M", (("Dé", "v"),), TS, value=1), "bad_dimension", id="non-ascii-dim-name"),
+        pytest.param(Datum("M", ((":D", "v"),), TS, value=1), "bad_dimension", id="colon-dim-name"),
         pytest.param(Datum("M" * 256, ENV, TS, value=1), "name_too_long", id="long-name"),
         pytest.param(Datum("", ENV, TS, value=1), "empty_name", id="empty-name"),
         pytest.param(
@@ -122,6 +127,10 @@ def test_invalid_reason(datum: Datum, reason: str) -> None:
 def test_boundaries_are_accepted() -> None:
     assert invalid_reason(Datum("M" * 255, tuple((f"d{i:02}", "v" * 1024) for i in range(30)), TS, value=2.0**360)) == ""
     assert invalid_reason(Datum("M", ENV, TS, value=0.0)) == ""
+    # CloudWatch's range is 2^-360..2^360 (API_MetricDatum), not 2^-260.
+    assert invalid_reason(Datum("M", ENV, TS, value=2.0**-359)) == ""
+    assert invalid_reason(Datum("M", ENV, TS, value=2.0**-360)) == ""
+    assert invalid_reason(Datum("M", ENV, TS, value=-(2.0**-360))) == ""
 
 
 def test_invalid_datums_are_dropped_and_counted() -> None:
@@ -138,8 +147,58 @@ def test_invalid_datums_are_dropped_and_counted() -> None:
     assert dropped == {"non_finite": 1, "too_many_dimensions": 1}
 
 
-def test_tiny_values_are_sent_as_zero() -> None:
+def test_values_below_cloudwatch_range_are_sent_as_zero() -> None:
     g = SeriesAggregate("g", (), GAUGE, value=1e-300)
     datums, dropped = _build([g], {g.key: _target("G")}, timestamp=TS, storage_resolution=60)
     assert dropped == {}
     assert datums[0].value == 0.0
+
+
+def test_tiny_values_inside_cloudwatch_range_are_kept() -> None:
+    # Issue 8 case 4: custom.tiny:1e-100|g and a 1e-100 timer sample reached CloudWatch as 0.0.
+    g = SeriesAggregate("custom.tiny", (), GAUGE, value=1e-100)
+    t = SeriesAggregate("custom.t", (), TIMER, samples={1e-100: 1.0, 2.0**-359: 2.0})
+    targets = {g.key: _target("Tiny"), t.key: _target("T", unit="Milliseconds")}
+    datums, dropped = _build([g, t], targets, timestamp=TS, storage_resolution=60)
+    assert dropped == {}
+    assert datums[0].value == 1e-100
+    assert sorted(zip(datums[1].values, datums[1].counts, strict=True)) == [(2.0**-359, 2.0), (1e-100, 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        pytest.param("données", "non_ascii", id="non-ascii"),
+        pytest.param("   ", "blank", id="whitespace-only"),
+        pytest.param("a\tb", "control_character", id="tab"),
+        pytest.param("x" * 1025, "too_long", id="too-long"),
+    ],
+)
+def test_refused_dimension_values_are_rewritten_and_counted(value: str, reason: str) -> None:
+    s = SeriesAggregate("c", (), COUNTER, value=1)
+    rewritten: dict[str, int] = {}
+    datums, dropped = _build([s], {s.key: _target("C", dims=(("DAG", value), *ENV))},
+                             timestamp=TS, storage_resolution=60, rewritten=rewritten)
+    assert dropped == {}
+    assert rewritten == {reason: 1}
+    (datum,) = datums
+    new = dict(datum.dimensions)["DAG"]
+    assert invalid_reason(datum) == ""
+    assert new != value and new.isascii() and new.isprintable() and not new.isspace() and len(new) <= 1024
+    assert dict(datum.dimensions)["Environment"] == "local"
+
+
+def test_rewritten_dimension_values_keep_distinct_ids_distinct() -> None:
+    # "données" and "donnÉes" both clean to "donn_es"; two long ids share their first 1024 characters.
+    ids = ["données", "donnÉes", "donn_es", "x" * 1100 + "a", "x" * 1100 + "b", " ", "  "]
+    series = [SeriesAggregate(f"g{i}", (), GAUGE, value=i + 1) for i in range(len(ids))]
+    targets = {s.key: _target("G", dims=(("DAG", v), *ENV)) for s, v in zip(series, ids, strict=True)}
+    datums, dropped = _build(series, targets, timestamp=TS, storage_resolution=60)
+    assert dropped == {}
+    values = [dict(d.dimensions)["DAG"] for d in datums]
+    assert len(set(values)) == len(ids)
+    assert [d.value for d in datums] == [1, 2, 3, 4, 5, 6, 7]  # no gauge summed into another
+    assert values[2] == "donn_es"  # a valid id is never changed
+    # Deterministic: the same id gives the same value every interval.
+    again, _ = _build(series, targets, timestamp=TS + 60, storage_resolution=60)
+    assert [dict(d.dimensions)["DAG"] for d in again] == values

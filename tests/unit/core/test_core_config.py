@@ -76,3 +76,60 @@ def test_example_config_in_docs_is_valid() -> None:
     example = Path(__file__).parents[3] / "deploy" / "mwaa-ops.example.toml"
     config = load_config(example, environ={})
     assert isinstance(config, Config)
+
+
+KUBERNETES_SERVICE_LINKS = {
+    # What Kubernetes injects for a Service named "mwaa-ops" with ports 8125/udp and 9125/tcp.
+    "MWAA_OPS_SERVICE_HOST": "10.0.0.7",
+    "MWAA_OPS_SERVICE_PORT": "9125",
+    "MWAA_OPS_SERVICE_PORT_HEALTH": "9125",
+    "MWAA_OPS_PORT": "tcp://10.0.0.7:9125",
+    "MWAA_OPS_PORT_9125_TCP": "tcp://10.0.0.7:9125",
+    "MWAA_OPS_PORT_9125_TCP_PROTO": "tcp",
+    "MWAA_OPS_PORT_9125_TCP_PORT": "9125",
+    "MWAA_OPS_PORT_9125_TCP_ADDR": "10.0.0.7",
+    "MWAA_OPS_PORT_8125_UDP": "udp://10.0.0.7:8125",
+    "MWAA_OPS_PORT_8125_UDP_ADDR": "10.0.0.7",
+}
+
+
+def test_kubernetes_service_link_variables_are_ignored() -> None:
+    """Issue 8 case 11: the agent stopped with "port: unknown key" in a pod next to a mwaa-ops Service."""
+    config = load_config(environ={**KUBERNETES_SERVICE_LINKS, "MWAA_OPS_STATSD__PORT": "9000",
+                                  "MWAA_OPS_ENVIRONMENT": "prod"})
+    assert config.statsd.port == 9000
+    assert config.environment == "prod"
+    assert config.health.port == 9125
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        pytest.param({"MWAA_OPS_STATSD__PORT": "tcp://10.0.0.7:8125"},
+                     "statsd.port = 'tcp://10.0.0.7:8125' (from environment variable MWAA_OPS_STATSD__PORT)",
+                     id="bad-value"),
+        pytest.param({"MWAA_OPS_STATSD__PROT": "9000"},
+                     "statsd.prot (from environment variable MWAA_OPS_STATSD__PROT): unknown key", id="typo-in-section"),
+        pytest.param({"MWAA_OPS_FLUSH_INTERVAL_SECONDS": "0"},
+                     "flush_interval_seconds = '0' (from environment variable MWAA_OPS_FLUSH_INTERVAL_SECONDS)",
+                     id="top-level"),
+        pytest.param({"MWAA_OPS_AIRFLOW__MAJOR_VERSION": "4"},
+                     "airflow.major_version = '4' (from environment variable MWAA_OPS_AIRFLOW__MAJOR_VERSION)",
+                     id="airflow-major"),
+    ],
+)
+def test_bad_environment_values_name_the_variable(environ: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(environ=environ)
+    assert expected in str(info.value)
+
+
+def test_flag_error_is_not_blamed_on_the_environment() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={"MWAA_OPS_STATSD__PORT": "9000"}, overrides={"statsd.port": 70000})
+    assert "environment variable" not in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "major"), [("3", 3), ("2", 2), ("auto", None), ("", None)])
+def test_airflow_major_version(value: str, major: int | None) -> None:
+    assert load_config(environ={"MWAA_OPS_AIRFLOW__MAJOR_VERSION": value}).airflow.major_version == major

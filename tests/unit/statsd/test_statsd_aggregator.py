@@ -66,6 +66,27 @@ def test_gauge_deltas_apply_in_order(window: int) -> None:
 
 
 @pytest.mark.parametrize("window", WINDOWS)
+def test_dogstatsd_signed_gauge_is_absolute(window: int) -> None:
+    # Issue 8 case 3: Airflow's pool open slots go negative; DogStatsD sends them as absolute values.
+    tags = (("pool_name", "transformation"),)
+    got = run([b"airflow.pool.open_slots:6|g|#pool_name:transformation",
+               b"airflow.pool.open_slots:-3|g|#pool_name:transformation"], window)
+    assert got[(GAUGE, "pool.open_slots", tags)].value == -3
+    # Plain StatsD keeps Etsy deltas.
+    assert run([b"g:6|g", b"g:-3|g"], window)[(GAUGE, "g", ())].value == 3
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_digit_separators_are_rejected_on_every_path(window: int) -> None:
+    agg = Aggregator(window_lines=window)
+    agg.ingest([b"t:1_000|ms", b"c:1_000|c", b"g:1_0|g", b"t:1000|ms"])
+    got = by_key(agg.flush())
+    assert set(got) == {(TIMER, "t", ())}
+    assert dict(got[(TIMER, "t", ())].samples) == {1000.0: 1.0}
+    assert agg.stats().lines_rejected == {"bad_value": 3}
+
+
+@pytest.mark.parametrize("window", WINDOWS)
 def test_negative_gauge_as_the_statsd_client_sends_it(window: int) -> None:
     # statsd.StatsClient.gauge("g", -5) sends "g:0|g\ng:-5|g" in one datagram.
     agg = Aggregator(window_lines=window)

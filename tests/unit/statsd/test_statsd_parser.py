@@ -19,6 +19,21 @@ VALID = [
     ("gauge", b"airflow.executor.open_slots:32|g",
      Metric("airflow.executor.open_slots", "g", (32.0,), deltas=(False,))),
     ("gauge_plus_delta", b"g:+3|g", Metric("g", "g", (3.0,), deltas=(True,))),
+    # DogStatsD has no delta gauges: a signed gauge with DogStatsD fields is absolute.
+    ("dogstatsd_gauge_negative_is_absolute", b"airflow.pool.open_slots:-3|g|#pool_name:transformation",
+     Metric("airflow.pool.open_slots", "g", (-3.0,), tags=(("pool_name", "transformation"),), deltas=(False,))),
+    ("dogstatsd_gauge_plus_is_absolute", b"g:+3|g|#k:v", Metric("g", "g", (3.0,), tags=(("k", "v"),), deltas=(False,))),
+    ("dogstatsd_gauge_empty_tags_is_absolute", b"g:-3|g|#", Metric("g", "g", (-3.0,), deltas=(False,))),
+    ("dogstatsd_gauge_timestamp_field_is_absolute", b"g:-3|g|T1656581400",
+     Metric("g", "g", (-3.0,), deltas=(False,))),
+    ("influx_gauge_minus_is_delta", b"g,k=v:-3|g", Metric("g", "g", (-3.0,), tags=(("k", "v"),), deltas=(True,))),
+    ("dogstatsd_empty_tag_entries_skipped", b"test.metric:42|c|#,,key:value",
+     Metric("test.metric", "c", (42.0,), tags=(("key", "value"),))),
+    ("dogstatsd_empty_tag_entry_middle", b"m:1|c|#a:1,,b:2", Metric("m", "c", (1.0,), tags=(("a", "1"), ("b", "2")))),
+    ("dogstatsd_trailing_comma", b"m:1|c|#a:1,", Metric("m", "c", (1.0,), tags=(("a", "1"),))),
+    ("influx_empty_tag_entries_skipped", b"m,,a=1,:1|c", Metric("m", "c", (1.0,), tags=(("a", "1"),))),
+    ("exponent_tiny", b"m:1e-100|g", Metric("m", "g", (1e-100,), deltas=(False,))),
+    ("leading_dot", b"m:.5|ms", Metric("m", "ms", (0.5,))),
     ("gauge_minus_delta", b"g:-2|g", Metric("g", "g", (-2.0,), deltas=(True,))),
     ("gauge_multi_mixed", b"g:5:+1:-2|g",
      Metric("g", "g", (5.0, 1.0, -2.0), deltas=(False, True, True))),
@@ -82,7 +97,12 @@ REJECTED = [
     ("bad_sample_rate_nan", b"m:1|c|@nan", "bad_sample_rate"),
     ("bad_tags_influx_no_equals", b"m,novalue:1|c", "bad_tags"),
     ("bad_tags_influx_empty_key", b"m,=v:1|c", "bad_tags"),
-    ("bad_tags_dogstatsd_empty_item", b"m:1|c|#a:1,,b:2", "bad_tags"),
+    ("digit_separator", b"m:1_000|c", "bad_value"),
+    ("digit_separator_gauge", b"m:1_0|g", "bad_value"),
+    ("digit_separator_timer", b"m:1_000.5|ms", "bad_value"),
+    ("digit_separator_exponent", b"m:1e1_0|g", "bad_value"),
+    ("digit_separator_sample_rate", b"m:1|c|@0.1_0", "bad_sample_rate"),
+    ("infinity_word", b"m:infinity|g", "bad_value"),
     ("bad_tags_dogstatsd_empty_key", b"m:1|c|#:v", "bad_tags"),
     ("invalid_utf8_name", b"m\xff:1|c", "invalid_utf8"),
     ("invalid_utf8_tags", b"m:1|c|#k:\xc3", "invalid_utf8"),
@@ -144,7 +164,8 @@ def _valid_lines(draw: st.DrawFn) -> tuple[bytes, Metric]:
             # An explicit "+" only in front of a text without a sign ("-0.0" already has one).
             texts = [("+" if s and not t.startswith("-") else "") + t
                      for s, t in zip(signs, texts, strict=True)]
-            deltas = tuple(t[0] in "+-" for t in texts)
+            # DogStatsD form (tags after "|#") has no delta gauges.
+            deltas = tuple((t[0] in "+-") and not dog for t in texts)
         else:
             deltas = ()
     line = name + "".join(f",{k}={v}" for k, v in influx) + ":" + ":".join(texts) + "|" + kind  # type: ignore[arg-type]

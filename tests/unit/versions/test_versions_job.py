@@ -65,7 +65,7 @@ def _unreachable(url: str, accept: str, timeout: float) -> Response:
 @pytest.fixture()
 def ctx(tmp_path: Path) -> Ctx:
     config = Config(state_dir=tmp_path, namespace="Custom/MWAA",
-                    versions=VersionsConfig(index_url="https://offline.invalid/simple/"))
+                    versions=VersionsConfig(index_url="https://offline.invalid/simple/", publish_scope="fleet"))
     mwaa = FakeMwaa({"prod": "2.4.3", "stage": "3.2.1"})
     return Ctx(config, FixedClock(AS_OF), Telemetry(), Publisher(), mwaa)
 
@@ -106,3 +106,19 @@ def test_job_refreshes_the_cache_when_sources_answer(ctx: Ctx) -> None:
     result = refresh_versions_job(ctx, fetcher=sources, environ={}, pip_config=lambda: "")
     assert result["refreshed"] == ["community", "mwaa"] and result["failed"] == {}
     assert (ctx.config.state_dir / "versions" / "community.json").exists()
+
+
+def test_failed_source_makes_the_run_partial(ctx: Ctx) -> None:
+    """Issue 8 case 14: a failed calendar refresh was logged as outcome=ok."""
+    result = refresh_versions_job(ctx, fetcher=_unreachable, environ={}, pip_config=lambda: "")
+    assert result["outcome"] == "partial"
+
+
+def test_agent_publishes_for_its_own_environment_only(tmp_path: Path) -> None:
+    """Issue 8 case 15: every agent published version metrics for every environment."""
+    config = Config(state_dir=tmp_path, environment="stage",
+                    versions=VersionsConfig(index_url="https://offline.invalid/simple/"))
+    own = Ctx(config, FixedClock(AS_OF), Telemetry(), Publisher(), FakeMwaa({"prod": "2.4.3", "stage": "3.2.1"}))
+    result = refresh_versions_job(own, fetcher=_unreachable, environ={}, pip_config=lambda: "")
+    assert (result["scope"], result["environments_seen"], result["environments"]) == ("own", 2, 1)
+    assert {d.dimensions for d in own.publisher.submitted} == {(("Environment", "stage"),)}
