@@ -31,7 +31,7 @@ def test_append_then_replay_oldest_first_and_delete(tmp_path: Path) -> None:
     entries = spool.oldest(10)
     assert [len(e.datums) for e in entries] == [1000, 1000, 500]
     assert [d.value for e in entries for d in e.datums] == [float(i) for i in range(2500)]
-    spool.delete(entries[0].id)
+    spool.ack(entries[0].id)
     assert spool.datums == 1500
     spool.close()
     reopened = Spool(tmp_path, 10 * 1024 * 1024)
@@ -115,7 +115,7 @@ def test_truncated_file_never_raises_and_keeps_what_reads(tmp_path: Path) -> Non
             break
         for entry in entries:
             replayed += len(entry.datums)
-            spool.delete(entry.id)
+            spool.ack(entry.id)
     dropped = spool.take_dropped().get("spool_corrupt", 0)
     assert spool.quarantined_files == 1
     # Rows on intact pages come back; the rest is counted (rows SQLite cannot
