@@ -130,7 +130,7 @@ class Publisher:
         self._stop_event = threading.Event()
         # Default sleep wakes up at stop(), so a long backoff never delays shutdown.
         self._sleep: Callable[[float], Any] = sleep or self._stop_event.wait
-        self._spool = Spool(Path(spool_dir), config.spool_max_bytes, now=self._clock.time)
+        self._spool = Spool(Path(spool_dir), config.spool_max_bytes, now=self._clock.time, sleep=self._sleep)
         self._pacer = Pacer(config.max_requests_per_second, self._clock)
         backoff_args: dict[str, Any] = {}
         if random is not None:

@@ -43,7 +43,7 @@ import cbor2
 
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.cloudwatch.limits import MAX_DATUMS_PER_REQUEST
-from mwaa_ops.cloudwatch.spool_salvage import RawRow, salvage
+from mwaa_ops.cloudwatch.spool_salvage import RawRow, SalvageReport, salvage
 from mwaa_ops.cloudwatch.spool_state import SpoolState
 from mwaa_ops.errors import SpoolError
 from mwaa_ops.logs import event
@@ -185,6 +185,7 @@ class Spool:
         # Rows known to have existed (by id) that no salvage could find.
         self.unreadable_rows = 0
         self._db: sqlite3.Connection | None = None
+        self._pre_salvage: SalvageReport | None = None
         self._bytes = 0
         self._datums = 0
         try:
@@ -234,6 +235,13 @@ class Spool:
 
     def _open(self, attempts: int | None = None) -> None:
         attempts = self._open_attempts if attempts is None else attempts
+        self._pre_salvage = None
+        wal = Path(str(self.path) + "-wal")
+        with contextlib.suppress(OSError):
+            if self.state.found and self.state.ledger.live > 0 and wal.stat().st_size > 0:
+                # An unclean stop left a WAL: read the pages before SQLite opens (and
+                # possibly rewrites) it, in case it turns out damaged.
+                self._pre_salvage = salvage(self.path)
         for attempt in range(1, attempts + 1):
             try:
                 db = self._connect(self.path)
@@ -289,7 +297,7 @@ class Spool:
         assert db is not None
         present = {r[0] for r in db.execute("SELECT id FROM batches")}
         expected = self.state.ledger.live
-        report = salvage(self.path)
+        report = self._pre_salvage or salvage(self.path)
         recovered = 0
         for raw in self._wanted(report.rows):
             if raw.id in present:
@@ -312,7 +320,7 @@ class Spool:
 
     def _recover(self, problem: str) -> None:
         """A damaged file: salvage intact rows (read-only), move it aside, start afresh."""
-        report = salvage(self.path)
+        report = self._pre_salvage or salvage(self.path)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         aside = self.path.with_name(f"{SPOOL_FILE}.corrupt-{stamp}-{id(self)}")
         event(log, logging.WARNING, "spool_corrupt", path=str(self.path), problem=problem,
@@ -489,7 +497,12 @@ class Spool:
                 self._count_drop(SPOOL_FULL, count)
             self._bytes += size
             self._datums += len(chunk)
-            # Move the new row into the main file now: a lost WAL then costs (almost) nothing.
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Move new rows into the main file now: a lost WAL then costs (almost) nothing."""
+        db = self._db
+        if db is not None:
             self._try(lambda: db.execute("PRAGMA wal_checkpoint(PASSIVE)"))
 
     def _evict_locked(self, room: int) -> list[tuple[int, int, int]]:

@@ -21,7 +21,6 @@ import contextlib
 import mmap
 import struct
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,9 +78,9 @@ class _Pages:
             frame_salt = bytes(header[8:16])
             if salt is None:
                 salt = frame_salt
-            if frame_salt != salt:
-                break  # an older generation's frames follow: stale
-            if pgno:
+            # Another salt: a frame of an older generation (stale) or a damaged
+            # frame header; either way not a current page. Later frames still count.
+            if frame_salt == salt and pgno:
                 self.overlay[pgno] = offset + _WAL_FRAME_HEADER
             offset += frame
         main_pages = len(main) // page_size
@@ -263,8 +262,3 @@ def salvage(path: Path) -> SalvageReport:
                 mapped.close()
         for handle in handles + wal_handles:
             handle.close()  # type: ignore[attr-defined]
-
-
-def iter_ids(report: SalvageReport) -> Iterator[int]:
-    for row in report.rows:
-        yield row.id

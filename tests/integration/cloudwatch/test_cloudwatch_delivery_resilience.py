@@ -111,6 +111,14 @@ def test_fault2_full_disk_never_resends_in_a_loop(proxy: FaultProxy, tmp_path: P
         assert _wait_until(lambda: _drained(publisher, proxy, data.sent)), publisher.stats()
         calls = proxy.put_requests - before
         publisher.stop(2)
+        # Deletes did fail: the acknowledgements went to spool.state's ring instead.
+        assert telemetry.get("spool_acks_deferred") >= 1
+        # A restart on the still-full disk sends none of the acknowledged rows again.
+        again = _publisher(proxy, disk / "spool", telemetry)
+        assert again.stats()["spool_datums"] == 0
+        again.start()
+        again.stop(1)
+        assert proxy.put_requests - before == calls
     figures = account("fault2_full_disk", data.sent, proxy, telemetry)
     assert figures.duplicated == 0 and figures.dropped == 0
     assert calls <= 13 + 2  # 13 requests, and at most a probe or two more
