@@ -1,0 +1,87 @@
+"""Issue 9 fault 1: a SIGKILL during a brown-out loses at most the interval being aggregated.
+
+CloudWatch fails every attempt after 2 s (a slow 503), the agent flushes every
+second. Five intervals of heartbeats are sent; once the last one has been
+flushed the agent is SIGKILLed (an OOM kill, a node loss). Disk first, every
+flushed interval is already in the spool: after a restart the endpoint holds
+every heartbeat exactly once. Before issue 9 the intervals waited in memory
+for the current round's eight attempts and were all lost.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mwaa_ops.local import LocalEndpoint
+from tests.support.agent_process import AgentProcess, free_port, free_udp_port
+from tests.support.cloudwatch_read import cloudwatch, statistic, wait_for
+from tests.support.fault_proxy import PASS, UNAVAILABLE, FaultProxy
+
+ENV = "brownout"
+BURSTS, PER_BURST = 5, 100
+
+
+@pytest.fixture()
+def proxy() -> Iterator[tuple[LocalEndpoint, FaultProxy]]:
+    endpoint = LocalEndpoint("127.0.0.1", 0)
+    endpoint.start()
+    endpoint.reset()
+    fault = FaultProxy(endpoint.url).start()
+    yield endpoint, fault
+    fault.stop()
+    endpoint.stop()
+
+
+def _start(tmp_path: Path, url: str, statsd_port: int, health_port: int, log: str) -> AgentProcess:
+    agent = AgentProcess(
+        ["agent", "--environment", ENV, "--flush-interval", "1",
+         "--statsd-port", str(statsd_port), "--health-port", str(health_port),
+         "--state-dir", str(tmp_path / "state")],
+        env={"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
+             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+             "MWAA_OPS_SCHEDULER__ENABLED": "false",
+             "MWAA_OPS_PUBLISHER__BACKOFF_BASE_SECONDS": "0.05",
+             "MWAA_OPS_PUBLISHER__BACKOFF_MAX_SECONDS": "0.2"},
+        log_path=tmp_path / log,
+    ).start()
+    agent.wait_healthy(health_port)
+    return agent
+
+
+def test_fault1_sigkill_during_a_brownout_loses_no_flushed_interval(
+    tmp_path: Path, proxy: tuple[LocalEndpoint, FaultProxy]
+) -> None:
+    endpoint, fault = proxy
+    fault.set_mode(UNAVAILABLE, delay=2.0)  # every attempt fails after 2 s
+    statsd_port, health_port = free_udp_port(), free_port()
+    agent = _start(tmp_path, fault.url, statsd_port, health_port, "first.log")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(BURSTS):
+        for _ in range(PER_BURST):
+            sock.sendto(b"airflow.scheduler_heartbeat:1|c", ("127.0.0.1", statsd_port))
+        time.sleep(1.2)
+    # The last burst's interval ends within a second and is flushed to the spool.
+    assert wait_for(lambda: AgentProcess.prometheus(health_port).get("mwaa_ops_flushes", 0) >= BURSTS + 1,
+                    timeout=30), agent.log()
+    time.sleep(1.5)
+    stats = AgentProcess.health(health_port)["publisher"]
+    agent.kill()
+    assert stats["spool_datums"] >= BURSTS  # one heartbeat datum per interval, all on disk
+
+    fault.set_mode(PASS, delay=0.0)
+    restarted = _start(tmp_path, fault.url, statsd_port, free_port(), "second.log")
+    try:
+        cw = cloudwatch(endpoint.url)
+        heartbeat = {"Environment": ENV, "Function": "Scheduler"}
+        total = BURSTS * PER_BURST
+        assert wait_for(lambda: statistic(cw, "SchedulerHeartbeat", heartbeat, "Sum") == total,
+                        timeout=60), (statistic(cw, "SchedulerHeartbeat", heartbeat, "Sum"), restarted.log())
+        print(f"\nfault1: sent={total} delivered={total} dropped=0 duplicated=0")  # noqa: T201
+    finally:
+        assert restarted.stop(signal.SIGTERM) == 0, restarted.log()
