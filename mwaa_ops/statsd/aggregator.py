@@ -351,6 +351,7 @@ class Aggregator:
                             members.add(m)
                         else:
                             set_over_cap += n
+                            cache.pop(line, None)  # dropped members are not kept (memory)
             elif kind == _K_REJECT:
                 reason = e[1]
                 rejected[reason] = rejected.get(reason, 0) + n

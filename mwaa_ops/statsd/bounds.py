@@ -28,6 +28,7 @@ MAX_SET_MEMBERS = 10_000
 # a 1% relative error bound.
 BUCKET_RATIO = 1.02
 _LOG_RATIO = math.log(BUCKET_RATIO)
+_HARMONIC = 2.0 * BUCKET_RATIO / (1.0 + BUCKET_RATIO)
 
 
 def bucket_value(value: float) -> float:
@@ -37,9 +38,15 @@ def bucket_value(value: float) -> float:
     magnitude = abs(value)
     index = math.floor(math.log(magnitude) / _LOG_RATIO)
     lo = BUCKET_RATIO**index
-    hi = lo * BUCKET_RATIO
-    # Rounding in the log can put the value a hair outside [lo, hi): clamp.
-    rep = min(max(2.0 * lo * hi / (lo + hi), min(lo, magnitude)), max(hi, magnitude))
+    # Rounding in the log (or the power) can miss the bucket by one: step into it.
+    while magnitude < lo:
+        index -= 1
+        lo = BUCKET_RATIO**index
+    while magnitude >= lo * BUCKET_RATIO:
+        index += 1
+        lo = BUCKET_RATIO**index
+    # The harmonic mean of lo and lo * ratio, without overflowing near 1e308.
+    rep = lo * _HARMONIC
     return rep if value > 0 else -rep
 
 
