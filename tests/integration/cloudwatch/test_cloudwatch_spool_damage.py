@@ -24,7 +24,7 @@ from tests.support.tmpfs import free_bytes, small_tmpfs
 ROWS, PER_ROW = 6, 1000
 TOTAL = ROWS * PER_ROW
 
-_CHILD = """
+_CHILD = f"""
 import os, signal, sys
 from pathlib import Path
 from mwaa_ops.cloudwatch.datum import Datum
@@ -32,11 +32,11 @@ from mwaa_ops.cloudwatch.spool import Spool
 if sys.argv[2] == "wal_only":
     Spool._checkpoint = lambda self: None  # every row stays in the WAL, as before a checkpoint
 spool = Spool(Path(sys.argv[1]), 64 << 20)
-for block in range({rows}):
-    spool.append([Datum("M", (("Seq", str(block * {per} + i)),), 1.7e9, "Count", value=1.0)
-                  for i in range({per})])
+for block in range({ROWS}):
+    spool.append([Datum("M", (("Seq", str(block * {PER_ROW} + i)),), 1.7e9, "Count", value=1.0)
+                  for i in range({PER_ROW})])
 os.kill(os.getpid(), signal.SIGKILL)
-""".format(rows=ROWS, per=PER_ROW)
+"""
 
 
 def _killed_spool(directory: Path, mode: str = "checkpointed") -> None:
