@@ -195,3 +195,5 @@ def test_lost_responses_mean_at_least_once(proxy: FaultProxy, reader: Any, tmp_p
     lost_datums = 2 * 1000
     assert (count, total) == (3000.0 + lost_datums, 3000.0 + lost_datums)
     assert telemetry.get("datums_sent") == 3000
+    # ... and the publisher counted exactly those as possible duplicates.
+    assert telemetry.get("datums_resent", reason="unanswered") == lost_datums
