@@ -341,7 +341,7 @@ class Publisher:
                 work = self._next_work_locked() if due else None
                 if work is None:
                     wait = 1.0
-                    if self._degraded and (self._memory or self._spool.datums):
+                    if not due:
                         wait = max(0.0, self._next_probe - self._clock.monotonic())
                     self._busy = False
                     self._cond.notify_all()
@@ -349,7 +349,7 @@ class Publisher:
                     self._busy = True
             if work is None:
                 self._maintain()
-                if self._degraded and wait < 1.0:
+                if not due:
                     # Waiting for the next probe: the injected sleep, so tests move through an outage.
                     self._sleep(wait)
                 else:
