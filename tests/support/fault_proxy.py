@@ -89,14 +89,7 @@ def datum_key(item: dict[str, Any]) -> tuple[Any, ...]:
 
 def metric_names(body: bytes, cbor: bool = True) -> list[str]:
     """Metric names in a PutMetricData body, CBOR or JSON ([] when it is not one)."""
-    try:
-        decoded = cbor2.loads(body) if cbor else json.loads(body)
-    except Exception:
-        return []
-    if not isinstance(decoded, dict):
-        return []
-    data = decoded.get("MetricData") or []
-    return [item.get("MetricName", "") for item in data if isinstance(item, dict)]
+    return [item.get("MetricName", "") for item in metric_data(body, cbor)]
 
 
 class FaultProxy:

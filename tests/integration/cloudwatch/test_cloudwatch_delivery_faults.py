@@ -36,18 +36,6 @@ CONFIG = PublisherConfig(
 )
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    with LocalEndpoint(port=0) as ep:
-        yield ep
-
-
-@pytest.fixture
-def proxy(endpoint: LocalEndpoint):
-    with FaultProxy(endpoint.url) as p:
-        yield p
-
-
 @pytest.fixture
 def reader(endpoint: LocalEndpoint) -> Any:
     return cloudwatch(endpoint.url)

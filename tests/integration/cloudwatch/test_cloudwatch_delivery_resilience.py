@@ -13,13 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from mwaa_ops.aws import make_client
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.cloudwatch.publisher import Publisher, client_timeout_seconds
 from mwaa_ops.config import AwsConfig, PublisherConfig
-from mwaa_ops.local.endpoint import LocalEndpoint
 from mwaa_ops.telemetry import Telemetry
 from tests.support.accounting import account
 from tests.support.fault_proxy import PASS, SLOW_ANSWER, TRICKLE, UNAVAILABLE, FaultProxy
@@ -34,18 +31,6 @@ CONFIG = PublisherConfig(
     request_timeout_seconds=2.0,
     max_requests_per_second=200,
 )
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with LocalEndpoint(port=0) as ep:
-        yield ep
-
-
-@pytest.fixture
-def proxy(endpoint: LocalEndpoint):
-    with FaultProxy(endpoint.url) as p:
-        yield p
 
 
 def _publisher(proxy: FaultProxy, spool_dir: Path, telemetry: Telemetry, **overrides: Any) -> Publisher:
