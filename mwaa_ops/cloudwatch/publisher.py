@@ -151,6 +151,7 @@ class Publisher:
         self._next_reopen = 0.0
         self._abandon = False
         self._abandon_result: dict[str, int] | None = None
+        self._available_at_stop = False
         self._last_success: float | None = None
         self._thread: threading.Thread | None = None
         self._adopt_orphans()
@@ -213,6 +214,8 @@ class Publisher:
             self._thread.join(max(0.0, end - time.monotonic()) + 2 * _CALL_POLL_SECONDS)
         self._drain_spool_counts()
         with self._spool_lock:
+            # stats() after stop reports whether the spool was in use, not that it is closed.
+            self._available_at_stop = self._spool.available
             self._spool.close()
         return result
 
@@ -265,7 +268,7 @@ class Publisher:
                 "in_flight": len(self._inflight_rows),
                 "spool_bytes": self._spool.bytes,
                 "spool_datums": self._spool.datums,
-                "spool_available": self._spool.available,
+                "spool_available": self._spool.available or self._available_at_stop,
                 "degraded": self._degraded,
                 "spool_quarantined_files": self._spool.quarantined_files,
                 "spool_unreadable_rows": self._spool.unreadable_rows,
