@@ -3,7 +3,7 @@
 ``sent = delivered + counted drops``, and duplicates (copies CloudWatch stored
 beyond the first, counted exactly by the fault proxy) never exceed what the
 publisher counted as possible duplicates (``datums_resent``). Each scenario's
-figures are logged, and appended as a JSON line to ``$MWAA_OPS_FAULT_FIGURES``
+figures are logged, and appended as a JSON line to ``$DELIVERY_FAULT_FIGURES``
 when that is set (the closing note quotes them).
 """
 
@@ -42,7 +42,7 @@ def account(scenario: str, sent: int, proxy: FaultProxy, *telemetry: Telemetry) 
         duplicated,
         int(sum(t.get("datums_resent") for t in telemetry)),
     )
-    path = os.environ.get("MWAA_OPS_FAULT_FIGURES")
+    path = os.environ.get("DELIVERY_FAULT_FIGURES")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(asdict(figures)) + "\n")
