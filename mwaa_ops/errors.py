@@ -39,7 +39,11 @@ class FatalAwsError(AwsError):
 
 
 class SpoolError(MwaaOpsError):
-    """The on-disk spool cannot be opened or written."""
+    """The on-disk spool cannot be opened or written; ``reason`` is ``disk_full`` or ``io_error``."""
+
+    def __init__(self, message: str, *, reason: str = "io_error") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SourceError(MwaaOpsError):

@@ -65,7 +65,8 @@ _REJECT_REASONS = ("bad_sample_rate", "bad_tags", "bad_value", "empty_name", "in
                    "line_too_long", "missing_type", "missing_value", "unknown_type")
 _DROP_REASONS = ("bad_count", "bad_dimension", "bad_unit", "dimension_too_long", "duplicate_dimension",
                  "empty_dimension", "empty_name", "name_too_long", "non_finite", "too_many_dimensions",
-                 "value_out_of_range", "too_old", "timestamp_in_future", "rejected", "spool_error")
+                 "value_out_of_range", "too_old", "timestamp_in_future", "rejected",
+                 "memory_full", "shutdown", "spool_full", "spool_corrupt", "spool_lost")
 _REWRITE_REASONS = ("non_ascii", "control_character", "blank", "too_long")
 
 # name -> Spec. Every metric the agent reports about itself is listed here.
@@ -92,6 +93,29 @@ METRICS: dict[str, Spec] = {
     "spool_datums": Spec("gauge", "Datums in the on-disk spool"),
     "publish_latency_seconds": Spec("summary", "PutMetricData call latency in seconds"),
     "flushes": Spec("counter", "Aggregation intervals flushed"),
+    # Delivery under failure (docs/delivery.md, "Telemetry").
+    "datums_resent": Spec("counter", "Datums sent again after a send that got no answer (the bound of "
+                          "possible duplicates)", {"reason": ("unanswered",)}),
+    "calls_abandoned": Spec("counter", "PutMetricData calls left on the wire past their deadline or at stop",
+                            {"reason": ("deadline", "shutdown")}),
+    "spool_write_failures": Spec("counter", "Spool writes (append, delete, rewrite) that failed",
+                                 {"reason": ("disk_full", "io_error")}),
+    "spool_open_failures": Spec("counter", "Attempts to open the spool that failed for a reason other "
+                                "than damage", {"reason": ("disk_full", "io_error")}),
+    "spool_read_failures": Spec("counter", "Reads of spooled rows that failed (retried later)",
+                                {"reason": ("disk_full", "io_error")}),
+    "spool_acks_deferred": Spec("counter", "Acknowledged rows whose delete failed, kept in spool.state's "
+                                "ring (or only in memory)", {"reason": ("persisted", "memory_only")}),
+    "spool_salvaged_rows": Spec("counter", "Rows recovered from a damaged spool file or WAL",
+                                {"reason": ("corrupt", "wal_damaged")}),
+    "spool_quarantined_files": Spec("counter", "Damaged spool files moved aside", {"reason": ("corrupt",)}),
+    "spool_unreadable_rows": Spec("counter", "Row ids the spool ledger knew that no salvage found",
+                                  {"reason": ("corrupt",)}),
+    "spool_available": Spec("gauge", "1 while the on-disk spool is usable, 0 while running in memory only"),
+    "timer_series_compacted": Spec("counter", "Timer series compacted to log buckets (10,000 distinct values)",
+                                   {"reason": ("value_cap",)}),
+    "set_members_over_cap": Spec("counter", "Set member occurrences not stored (10,000 members per set)",
+                                 {"reason": ("member_cap",)}),
     "airflow_major_version": Spec("gauge", "Airflow major version the agent maps names for (2 or 3; 0 while "
                                   "unknown): airflow.major_version or detected from the traffic"),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",

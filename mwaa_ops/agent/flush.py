@@ -50,7 +50,12 @@ class FlushResult:
 
 
 class FlushCycle:
-    """Turns what the aggregator holds into datums and hands them to ``submit``."""
+    """Turns what the aggregator holds into datums and hands them to ``submit``.
+
+    ``submit`` is ``Publisher.submit``, which writes the interval to the spool
+    before returning (disk first, docs/delivery.md): once :meth:`run` returns,
+    the interval survives a SIGKILL, whatever the network does.
+    """
 
     def __init__(
         self,

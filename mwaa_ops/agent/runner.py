@@ -20,6 +20,7 @@ from mwaa_ops.airflow import NameMapper
 from mwaa_ops.aws import make_client
 from mwaa_ops.clock import Clock, SystemClock
 from mwaa_ops.cloudwatch import Publisher, build_datums
+from mwaa_ops.cloudwatch.publisher import client_timeout_seconds
 from mwaa_ops.config import Config
 from mwaa_ops.logs import event
 from mwaa_ops.statsd import Aggregator, StatsdServer
@@ -118,7 +119,9 @@ class Agent:
             "cloudwatch",
             self.config.aws,
             max_attempts=1,
-            timeout_seconds=self.config.publisher.request_timeout_seconds,
+            # The publisher bounds each call's total duration itself; botocore's
+            # per-read timeout only needs to outlast the longest call deadline.
+            timeout_seconds=client_timeout_seconds(self.config.publisher),
         )
 
     # --- life cycle -------------------------------------------------------

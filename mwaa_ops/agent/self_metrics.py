@@ -28,6 +28,20 @@ PUBLISHED: dict[str, tuple[str, str]] = {
     "spool_bytes": ("AgentSpoolBytes", "Bytes"),
     "api_calls": ("AgentPutMetricDataRequests", "Count"),  # the weekly report's cost estimate
     "airflow_major_version": ("AgentAirflowMajorVersion", "None"),
+    # Issue 9: delivery under failure (docs/delivery.md, "Telemetry").
+    "spool_datums": ("AgentSpoolDatums", "Count"),
+    "spool_available": ("AgentSpoolAvailable", "None"),
+    "spool_write_failures": ("AgentSpoolWriteFailures", "Count"),
+    "spool_open_failures": ("AgentSpoolOpenFailures", "Count"),
+    "spool_read_failures": ("AgentSpoolReadFailures", "Count"),
+    "spool_acks_deferred": ("AgentSpoolAcksDeferred", "Count"),
+    "spool_salvaged_rows": ("AgentSpoolSalvagedRows", "Count"),
+    "spool_quarantined_files": ("AgentSpoolQuarantinedFiles", "Count"),
+    "spool_unreadable_rows": ("AgentSpoolUnreadableRows", "Count"),
+    "datums_resent": ("AgentDatumsResent", "Count"),
+    "calls_abandoned": ("AgentCallsAbandoned", "Count"),
+    "timer_series_compacted": ("AgentTimerSeriesCompacted", "Count"),
+    "set_members_over_cap": ("AgentSetMembersOverCap", "Count"),
 }
 
 

@@ -1,25 +1,29 @@
-"""Delivery of datums to CloudWatch: queue, retries, pacing, spool.
+"""Delivery of datums to CloudWatch: disk first, acknowledged per request.
 
-``submit`` never waits on the network: datums go to a bounded in-memory queue
-and, when it is full or CloudWatch is failing, to the on-disk spool. One worker
-thread sends them:
+``submit`` packs an interval's datums into ``PutMetricData`` requests and
+writes them to the on-disk spool right away, in the caller's thread, before
+any send attempt (the way Vector's disk buffers work): a kill can then lose at
+most the interval still being aggregated. One worker thread sends the spool's
+rows oldest first, one row per request, and deletes a row only when
+CloudWatch acknowledged it:
 
-- the spool first (oldest first), so data left by a previous run or an outage
-  goes out before new data;
-- requests packed by :mod:`batching`, paced by an adaptive token bucket;
-- throttling, 5xx and connection errors retried with exponential backoff and
-  full jitter, up to ``max_attempts``; then the undelivered datums are spooled
-  and the publisher turns *degraded*: new datums go straight to the spool and
-  the worker probes CloudWatch with the oldest spooled request, one attempt at
-  a time, until a call succeeds;
+- requests paced by an adaptive token bucket;
+- throttling, 5xx, connection errors and timeouts retried with exponential
+  backoff and full jitter, up to ``max_attempts``; then the publisher turns
+  *degraded* and probes CloudWatch with the oldest row, one attempt at a time,
+  backing off up to ``backoff_max_seconds``, until a call succeeds;
+- every call runs against a **total** deadline (not only a per-read timeout),
+  so a trickling answer cannot hold the worker; a call that got no answer may
+  have been stored, so its row is counted as a possible duplicate when sent
+  again, and each such re-send gets twice the time (up to
+  ``CALL_TIMEOUT_CAP_FACTOR`` times ``request_timeout_seconds``), which bounds
+  the copies a slow CloudWatch can store;
 - a 4xx validation error is not retried: the request is bisected until the
-  datums CloudWatch refuses are isolated; those are dropped and counted, the
-  rest delivered.
+  refused datums are isolated; those are dropped and counted, the rest delivered.
 
-Delivery is at least once: a datum is removed from the spool only after
-CloudWatch acknowledged it, so a duplicate can only come from a request that
-CloudWatch processed but whose answer was lost (or that outlived ``stop``'s
-deadline). See ``docs/delivery.md``.
+When the spool cannot be written (full or failing disk) the publisher keeps
+requests in memory, bounded by ``queue_max_datums``, and counts what it drops
+(``memory_full``); it never re-sends in a loop. See ``docs/delivery.md``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +43,10 @@ from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.cloudwatch.limits import (
     AGE_SAFETY_MARGIN_SECONDS,
     MAX_AGE_SECONDS,
-    MAX_DATUMS_PER_REQUEST,
     MAX_FUTURE_SECONDS,
 )
 from mwaa_ops.cloudwatch.pacing import Pacer
-from mwaa_ops.cloudwatch.retry import Backoff, Failure, classify
+from mwaa_ops.cloudwatch.retry import Backoff, Failure, classify, is_unanswered
 from mwaa_ops.cloudwatch.spool import Spool
 from mwaa_ops.config import PublisherConfig
 from mwaa_ops.errors import SpoolError
@@ -52,19 +56,50 @@ from mwaa_ops.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 OPERATION = "PutMetricData"
-# Datums taken from the queue per round: a whole interval's flush at once (up to
-# 100 full requests), so packing can mix large timer datums with small counters
-# and stay within 1% of the fewest calls. Datums in flight are as safe as
-# queued ones: stop() spools them.
-ROUND_DATUMS = 100 * MAX_DATUMS_PER_REQUEST
-# Spooled rows replayed per round (each up to one request's worth).
+# Spooled rows read per look at the spool (each one request).
 ROUND_SPOOL_ROWS = 10
+# A row re-sent after a call that got no answer gets twice the time, at most this
+# factor of request_timeout_seconds: a CloudWatch answering in L seconds stores at
+# most 1 + ceil(log2(L / request_timeout)) copies (<= 4 for L < 8x the timeout).
+CALL_TIMEOUT_CAP_FACTOR = 8
+# Calls past their deadline whose threads still wait on the network: beyond this
+# many the worker waits instead of opening more connections.
+MAX_ABANDONED_CALLS = 4
+# An unavailable spool is tried again this often.
+REOPEN_SECONDS = 30.0
+# Poll step while waiting for a call (seconds): how fast stop() takes over.
+_CALL_POLL_SECONDS = 0.05
 
 # Drop reasons (the ``reason`` label of datums_dropped).
 TOO_OLD = "too_old"
 TOO_NEW = "timestamp_in_future"
 REJECTED = "rejected"
-SPOOL_ERROR = "spool_error"
+MEMORY_FULL = "memory_full"
+SHUTDOWN = "shutdown"
+
+
+def client_timeout_seconds(config: PublisherConfig) -> float:
+    """The botocore connect/read timeout the publisher's client needs: the longest call deadline."""
+    return config.request_timeout_seconds * CALL_TIMEOUT_CAP_FACTOR
+
+
+@dataclass
+class _Work:
+    """One request being delivered: a spool row (``row_id``) or a memory-only request."""
+
+    datums: list[Datum]
+    row_id: int | None = None
+    unanswered: int = 0
+
+
+@dataclass
+class _Call:
+    """A PutMetricData call on its own thread, so its total duration can be bounded."""
+
+    row_id: int | None
+    done: threading.Event = field(default_factory=threading.Event)
+    failure: Failure | None = None
+    abandoned: bool = False
 
 
 class Publisher:
@@ -81,35 +116,47 @@ class Publisher:
         clock: Clock | None = None,
         sleep: Callable[[float], Any] | None = None,
         random: Callable[[], float] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_factory = client_factory
         self._client: Any = None
+        self._client_lock = threading.Lock()
         self.namespace = namespace
         self.config = config
         self._telemetry = telemetry
         self._clock: Clock = clock or SystemClock()
+        # Call deadlines are wall durations on the network: real monotonic time.
+        self._monotonic = monotonic
         self._stop_event = threading.Event()
         # Default sleep wakes up at stop(), so a long backoff never delays shutdown.
         self._sleep: Callable[[float], Any] = sleep or self._stop_event.wait
-        self._spool = Spool(Path(spool_dir), config.spool_max_bytes, now=self._clock.time)
+        self._spool = Spool(Path(spool_dir), config.spool_max_bytes, now=self._clock.time, sleep=self._sleep)
         self._pacer = Pacer(config.max_requests_per_second, self._clock)
         backoff_args: dict[str, Any] = {}
         if random is not None:
             backoff_args["random"] = random
         self._backoff = Backoff(config.backoff_base_seconds, config.backoff_max_seconds, **backoff_args)
         self._cond = threading.Condition()
-        self._queue: deque[Datum] = deque()
-        self._inflight: list[Datum] = []
+        self._spool_lock = threading.Lock()  # submit (flush thread) vs the worker's reopen
+        self._memory: deque[list[Datum]] = deque()  # requests the spool could not take
+        self._memory_datums = 0
+        self._inflight_rows: set[int] = set()  # rows being sent, or with a call still on the wire
+        self._partial: dict[int, list[Datum]] = {}  # rows partly delivered whose rewrite failed
+        self._unanswered_rows: dict[int, int] = {}  # unanswered sends of a row in this process
+        self._abandoned: list[_Call] = []
         self._busy = False
         self._degraded = False
         self._probes = 0
         self._next_probe = 0.0
+        self._next_reopen = 0.0
         self._abandon = False
-        self._taken_over = False
+        self._abandon_result: dict[str, int] | None = None
+        self._available_at_stop = False
         self._last_success: float | None = None
         self._thread: threading.Thread | None = None
+        self._adopt_orphans()
         self._publish_spool_gauges()
-        self._count_spool_drops()
+        self._drain_spool_counts()
 
     # -- public API ---------------------------------------------------------------
 
@@ -121,26 +168,27 @@ class Publisher:
         self._thread.start()
 
     def submit(self, datums: Sequence[Datum]) -> None:
-        """Queue datums for delivery; overflow (or everything, while degraded) is spooled."""
+        """Pack datums into requests and make them durable in the spool now.
+
+        Never touches the network. When the spool cannot be written, the
+        requests are kept in memory (bounded; what does not fit is dropped and
+        counted as ``memory_full``).
+        """
         if not datums:
             return
+        requests = [list(r.datums) for r in pack(datums, default_namespace=self.namespace)]
         with self._cond:
-            if self._degraded or self._abandon:
-                overflow = list(datums)
-            else:
-                room = max(0, self.config.queue_max_datums - len(self._queue))
-                self._queue.extend(datums[:room])
-                overflow = list(datums[room:])
-                self._cond.notify_all()
-            self._telemetry.set("queue_depth", len(self._queue))
-        if overflow:
-            self._to_spool(overflow)
-            with self._cond:
-                self._cond.notify_all()
+            abandoned = self._abandon
+        if abandoned:
+            self._persist_or_drop(requests, SHUTDOWN)
+        else:
+            self._persist_or_drop(requests, None)
+        with self._cond:
+            self._cond.notify_all()
 
     def flush(self, timeout: float) -> bool:
-        """Wait until everything queued is delivered or spooled (and, while
-        CloudWatch answers, the spool replayed). False if ``timeout`` ran out."""
+        """Wait until everything submitted is acknowledged (or, while CloudWatch
+        fails, durable in the spool). False if ``timeout`` ran out."""
         end = time.monotonic() + timeout
         with self._cond:
             while not self._idle_locked():
@@ -150,36 +198,77 @@ class Publisher:
                 self._cond.wait(min(remaining, 0.05))
             return True
 
-    def stop(self, deadline_seconds: float | None = None) -> None:
-        """Deliver what is queued within the deadline, spool the rest, stop the worker."""
+    def stop(self, deadline_seconds: float | None = None) -> dict[str, int]:
+        """Deliver what it can within ``deadline_seconds`` (a real deadline: a call
+        on the wire is abandoned, not awaited), keep the rest in the spool, stop.
+
+        Returns what :meth:`abandon_to_spool` returns.
+        """
         deadline = self.config.shutdown_deadline_seconds if deadline_seconds is None else deadline_seconds
+        end = time.monotonic() + max(0.0, deadline)
         if self._thread is not None and self._thread.is_alive():
-            self.flush(deadline)
+            self.flush(max(0.0, end - time.monotonic()))
+        result = self.abandon_to_spool()
+        if self._thread is not None:
+            # The worker polls the abandon flag every _CALL_POLL_SECONDS.
+            self._thread.join(max(0.0, end - time.monotonic()) + 2 * _CALL_POLL_SECONDS)
+        self._drain_spool_counts()
+        with self._spool_lock:
+            # stats() after stop reports whether the spool was in use, not that it is closed.
+            self._available_at_stop = self._spool.available
+            self._spool.close()
+        return result
+
+    def abandon_to_spool(self) -> dict[str, int]:
+        """Stop sending now and persist everything not yet acknowledged; idempotent.
+
+        For a second Ctrl-C or a deadline: the worker stops at its next poll (a
+        call on the wire is left to the network; its row stays in the spool and
+        is marked as possibly delivered). Returns ``{"spooled": datums written
+        to the spool now, "dropped": datums that could not be (counted as
+        ``shutdown``), "on_wire": datums whose call had not answered,
+        "spool_datums": datums the spool holds for the next start}``.
+        """
         with self._cond:
+            if self._abandon_result is not None:
+                return dict(self._abandon_result)
             self._abandon = True
             self._cond.notify_all()
-        self._stop_event.set()
-        if self._thread is not None:
-            # A call already on the wire finishes within the request timeout.
-            self._thread.join(self.config.request_timeout_seconds + 1.0)
-        with self._cond:
-            self._taken_over = True
-            leftover = list(self._inflight) + list(self._queue)
-            self._inflight = []
-            self._queue.clear()
+            memory = list(self._memory)
+            self._memory.clear()
+            self._memory_datums = 0
             self._telemetry.set("queue_depth", 0)
-        if leftover:
-            self._to_spool(leftover)
-        self._spool.close()
+            on_wire_rows = set(self._inflight_rows)
+        self._stop_event.set()
+        partial = []
+        for row_id, rest in list(self._partial.items()):
+            partial.append(rest)
+            self._spool.ack(row_id)
+        self._partial.clear()
+        spooled, dropped = self._persist_or_drop(memory + partial, SHUTDOWN)
+        on_wire = 0
+        for row_id in on_wire_rows:
+            self._spool.mark_unanswered(row_id)
+            on_wire += 1
+        result = {"spooled": spooled, "dropped": dropped, "on_wire": on_wire,
+                  "spool_datums": self._spool.datums}
+        event(log, logging.INFO, "publisher_abandoned", spooled=spooled, dropped=dropped,
+              on_wire=on_wire, spool_datums=result["spool_datums"])
+        with self._cond:
+            self._abandon_result = result
+            self._cond.notify_all()
+        self._publish_spool_gauges()
+        return dict(result)
 
     def stats(self) -> dict[str, Any]:
         """Queue depth, spool size, degraded flag and the last successful publish."""
         with self._cond:
             return {
-                "queue_depth": len(self._queue),
-                "in_flight": len(self._inflight),
+                "queue_depth": self._memory_datums,
+                "in_flight": len(self._inflight_rows),
                 "spool_bytes": self._spool.bytes,
                 "spool_datums": self._spool.datums,
+                "spool_available": self._spool.available or self._available_at_stop,
                 "degraded": self._degraded,
                 "spool_quarantined_files": self._spool.quarantined_files,
                 "spool_unreadable_rows": self._spool.unreadable_rows,
@@ -187,87 +276,136 @@ class Publisher:
                 "request_rate": self._pacer.rate,
             }
 
+    # -- persistence --------------------------------------------------------------
+
+    def _persist_or_drop(self, requests: list[list[Datum]], drop_reason: str | None) -> tuple[int, int]:
+        """Spool requests; what cannot be spooled goes to memory (or is dropped with
+        ``drop_reason``). Returns (datums spooled, datums dropped)."""
+        spooled = dropped = 0
+        left: list[list[Datum]] = []
+        with self._spool_lock:
+            for index, request in enumerate(requests):
+                if not self._spool.available:
+                    left = requests[index:]
+                    break
+                try:
+                    self._spool.append(request)
+                except SpoolError as exc:
+                    event(log, logging.ERROR, "spool_write_failed", datums=len(request), reason=exc.reason,
+                          error=str(exc))
+                    left = requests[index:]
+                    break
+                spooled += len(request)
+        for request in left:
+            if drop_reason is not None:
+                self._drop(drop_reason, len(request))
+                dropped += len(request)
+            else:
+                self._to_memory(request)
+        self._drain_spool_counts()
+        self._publish_spool_gauges()
+        return spooled, dropped
+
+    def _to_memory(self, request: list[Datum]) -> None:
+        with self._cond:
+            self._memory.append(request)
+            self._memory_datums += len(request)
+            while self._memory_datums > self.config.queue_max_datums and self._memory:
+                oldest = self._memory.popleft()
+                self._memory_datums -= len(oldest)
+                self._drop(MEMORY_FULL, len(oldest))
+            self._telemetry.set("queue_depth", self._memory_datums)
+            self._cond.notify_all()
+
+    def _adopt_orphans(self) -> None:
+        orphans = self._spool.take_orphans()
+        for start in range(0, len(orphans), 1000):
+            self._to_memory(orphans[start : start + 1000])
+
     # -- worker -------------------------------------------------------------------
 
     def _idle_locked(self) -> bool:
+        if self._abandon:
+            return True
         return (
-            not self._queue
-            and not self._busy
-            and (self._spool.datums == 0 or self._degraded or self._abandon)
+            not self._busy
+            and not self._inflight_rows
+            and (self._degraded or (not self._memory and self._spool.datums == 0))
         )
 
     def _run(self) -> None:
         while True:
-            probe_wait = 0.0
             with self._cond:
                 if self._abandon:
                     self._cond.notify_all()
                     return
-                work = bool(self._queue) or (
-                    self._spool.datums > 0 and (not self._degraded or self._probe_due_locked())
-                )
-                if not work:
-                    if self._degraded and self._spool.datums > 0:
-                        probe_wait = max(0.0, self._next_probe - self._clock.monotonic())
-                    else:
-                        self._cond.wait(1.0)
-                        continue
-                else:
-                    self._busy = True
-            if not work:
-                # Waiting for the next probe of a failing CloudWatch: the injected
-                # sleep, so tests move through an outage without waiting.
-                self._sleep(probe_wait)
-                continue
-            try:
-                self._round()
-            except Exception:  # never let the worker die: log, count and keep going
-                event(log, logging.ERROR, "publisher_round_failed", exc_info=True)
-                self._sleep(self.config.backoff_base_seconds)
-            finally:
-                with self._cond:
+                self._reap_abandoned_locked()
+                due = not self._degraded or self._clock.monotonic() >= self._next_probe
+                work = self._next_work_locked() if due else None
+                if work is None:
+                    wait = 1.0
+                    if not due:
+                        wait = max(0.0, self._next_probe - self._clock.monotonic())
                     self._busy = False
                     self._cond.notify_all()
+                else:
+                    self._busy = True
+            if work is None:
+                self._maintain()
+                if not due:
+                    # Waiting for the next probe: the injected sleep, so tests move through an outage.
+                    self._sleep(wait)
+                else:
+                    with self._cond:
+                        if not self._abandon:
+                            self._cond.wait(wait)
+                continue
+            try:
+                self._deliver(work)
+            except Exception:  # never let the worker die: log, count and keep going
+                event(log, logging.ERROR, "publisher_round_failed", exc_info=True)
+                with self._cond:
+                    if work.row_id is not None:
+                        self._inflight_rows.discard(work.row_id)
+                self._sleep(self.config.backoff_base_seconds)
 
-    def _probe_due_locked(self) -> bool:
-        return self._clock.monotonic() >= self._next_probe
+    def _next_work_locked(self) -> _Work | None:
+        """The oldest request to send: spooled rows first (they are older), then memory."""
+        if len(self._abandoned) >= MAX_ABANDONED_CALLS:
+            return None
+        if self._spool.datums > 0:
+            entries = self._spool.oldest(1, skip=self._inflight_rows)
+            if entries:
+                entry = entries[0]
+                datums = self._partial.get(entry.id, list(entry.datums))
+                self._inflight_rows.add(entry.id)
+                unanswered = max(entry.unanswered, self._unanswered_rows.get(entry.id, 0))
+                return _Work(datums, entry.id, unanswered)
+        if self._memory:
+            request = self._memory.popleft()
+            self._memory_datums -= len(request)
+            self._telemetry.set("queue_depth", self._memory_datums)
+            return _Work(request)
+        return None
 
-    def _round(self) -> None:
-        """One unit of work: replay spooled rows, or send a round from the queue."""
-        if self._spool.datums and (not self._degraded or self._probe_due_locked()):
-            self._replay_spool()
-            return
-        # While degraded the queue is empty: _enter_degraded empties it under the
-        # lock that submit() holds to check the flag before queueing.
-        with self._cond:
-            count = min(ROUND_DATUMS, len(self._queue))
-            self._inflight = [self._queue.popleft() for _ in range(count)]
-            self._telemetry.set("queue_depth", len(self._queue))
-        undelivered = self._deliver(self._inflight)
-        with self._cond:
-            if self._taken_over:
-                return
-            self._inflight = []
-        if undelivered:
-            self._to_spool(undelivered)
-            self._enter_degraded()
-
-    def _replay_spool(self) -> None:
-        # A probe of a failing CloudWatch needs one row, not ten.
-        for entry in self._spool.oldest(1 if self._degraded else ROUND_SPOOL_ROWS):
-            undelivered = self._deliver(list(entry.datums))
-            if undelivered:
-                self._spool.replace(entry.id, undelivered)
-                self._publish_spool_gauges()
-                self._enter_degraded()
-                return
-            self._spool.delete(entry.id)
-            self._publish_spool_gauges()
-            with self._cond:
-                if self._abandon:
-                    return
-        self._count_spool_drops()
-        self._publish_spool_gauges()
+    def _maintain(self) -> None:
+        """Idle-time upkeep: reopen an unavailable spool, retry deferred deletes."""
+        now = self._clock.monotonic()
+        if not self._spool.available and now >= self._next_reopen:
+            self._next_reopen = now + REOPEN_SECONDS
+            with self._spool_lock:
+                reopened = self._spool.reopen()
+            if reopened:
+                event(log, logging.INFO, "spool_available", path=str(self._spool.path))
+                self._adopt_orphans()
+                with self._cond:
+                    memory = list(self._memory)
+                    self._memory.clear()
+                    self._memory_datums = 0
+                self._persist_or_drop(memory, None)
+        elif self._spool.state.acks:
+            self._spool.retry_deferred()
+        self._drain_spool_counts()
 
     def _enter_degraded(self) -> None:
         with self._cond:
@@ -278,11 +416,6 @@ class Publisher:
             self._degraded = True
             self._probes += 1
             self._next_probe = self._clock.monotonic() + self._backoff.delay(self._probes)
-            moved = list(self._queue)
-            self._queue.clear()
-            self._telemetry.set("queue_depth", 0)
-        if moved:
-            self._to_spool(moved)
 
     def _leave_degraded(self) -> None:
         with self._cond:
@@ -293,116 +426,203 @@ class Publisher:
 
     # -- sending ------------------------------------------------------------------
 
-    def _deliver(self, datums: list[Datum]) -> list[Datum]:
-        """Send datums; return those that could not be delivered (to be spooled)."""
+    def _deliver(self, work: _Work) -> None:
+        """Send one request; acknowledge its row, or keep it for later."""
         now = self._clock.time()
         oldest = now - MAX_AGE_SECONDS + AGE_SAFETY_MARGIN_SECONDS
         newest = now + MAX_FUTURE_SECONDS
-        fresh = [d for d in datums if oldest <= d.timestamp <= newest]
-        if len(fresh) != len(datums):
-            too_old = sum(1 for d in datums if d.timestamp < oldest)
+        fresh = [d for d in work.datums if oldest <= d.timestamp <= newest]
+        if len(fresh) != len(work.datums):
+            too_old = sum(1 for d in work.datums if d.timestamp < oldest)
             self._drop(TOO_OLD, too_old)
-            self._drop(TOO_NEW, len(datums) - len(fresh) - too_old)
-        requests = pack(fresh, default_namespace=self.namespace)
-        for index, request in enumerate(requests):
-            undelivered = self._send(request.namespace, list(request.datums))
+            self._drop(TOO_NEW, len(work.datums) - len(fresh) - too_old)
+        undelivered: list[Datum] = []
+        on_wire = False
+        if fresh:
+            namespace = fresh[0].namespace or self.namespace
+            undelivered, on_wire = self._send(namespace, fresh, work)
+        with self._cond:
+            abandoned = self._abandon
+        if on_wire:
+            # The row stays in flight until its call ends (see _reap_abandoned_locked);
+            # a CloudWatch this slow is treated as failing: probe, do not pile up calls.
+            if not abandoned:
+                self._enter_degraded()
+            return
+        if work.row_id is None:
             if undelivered:
-                rest = [d for r in requests[index + 1 :] for d in r.datums]
-                return undelivered + rest
-        return []
+                if abandoned:
+                    self._persist_or_drop([undelivered], SHUTDOWN)
+                else:
+                    with self._cond:
+                        self._memory.appendleft(undelivered)
+                        self._memory_datums += len(undelivered)
+                        self._telemetry.set("queue_depth", self._memory_datums)
+                    self._enter_degraded()
+            return
+        row_id = work.row_id
+        if not undelivered:
+            self._spool.ack(row_id)
+            self._partial.pop(row_id, None)
+            self._unanswered_rows.pop(row_id, None)
+        elif len(undelivered) < len(work.datums):
+            # Partly delivered (bisection met a transient failure): keep only the rest.
+            if self._spool.replace(row_id, undelivered):
+                self._partial.pop(row_id, None)
+            else:
+                self._partial[row_id] = undelivered
+        with self._cond:
+            self._inflight_rows.discard(row_id)
+            self._cond.notify_all()
+        self._drain_spool_counts()
+        self._publish_spool_gauges()
+        if undelivered and not abandoned:
+            self._enter_degraded()
 
-    def _send(self, namespace: str, datums: list[Datum]) -> list[Datum]:
-        """One request with retries; bisected on validation errors."""
+    def _send(self, namespace: str, datums: list[Datum], work: _Work) -> tuple[list[Datum], bool]:
+        """One request with retries; bisected on validation errors.
+
+        Returns (undelivered datums, whether a call is still on the wire).
+        """
         attempt = 0
         max_attempts = 1 if self._degraded else self.config.max_attempts
         while True:
             with self._cond:
                 if self._abandon:
-                    return datums
+                    return datums, False
             wait = self._pacer.reserve()
             if wait > 0:
                 self._sleep(wait)
-            failure = self._call(namespace, datums)
+            if work.unanswered:
+                # An earlier send got no answer: this one may store a second copy.
+                self._telemetry.inc("datums_resent", len(datums), reason="unanswered")
+            failure, on_wire = self._call(namespace, datums, work)
+            if on_wire:
+                return datums, True
             if failure is None:
                 self._pacer.on_success()
                 self._leave_degraded()
-                return []
+                return [], False
             if not failure.retryable:
-                return self._bisect(namespace, datums, failure)
+                return self._bisect(namespace, datums, failure, work), False
             if failure.throttled:
                 self._pacer.on_throttle()
+            if is_unanswered(failure):
+                work.unanswered += 1
+                if work.row_id is not None:
+                    self._unanswered_rows[work.row_id] = work.unanswered
+                    self._spool.mark_unanswered(work.row_id)
             attempt += 1
             if attempt >= max_attempts:
-                event(
-                    log,
-                    logging.WARNING,
-                    "publish_failed",
-                    code=failure.code,
-                    status=failure.status,
-                    datums=len(datums),
-                    attempts=attempt,
-                )
-                return datums
+                event(log, logging.WARNING, "publish_failed", code=failure.code, status=failure.status,
+                      datums=len(datums), attempts=attempt)
+                return datums, False
             self._telemetry.inc("retries")
             self._sleep(self._backoff.delay(attempt))
 
-    def _bisect(self, namespace: str, datums: list[Datum], failure: Failure) -> list[Datum]:
+    def _bisect(self, namespace: str, datums: list[Datum], failure: Failure, work: _Work) -> list[Datum]:
         if len(datums) == 1:
-            event(
-                log,
-                logging.WARNING,
-                "datum_rejected",
-                code=failure.code,
-                metric=datums[0].metric,
-                message=failure.message[:200],
-            )
+            event(log, logging.WARNING, "datum_rejected", code=failure.code, metric=datums[0].metric,
+                  message=failure.message[:200])
             self._drop(REJECTED, 1)
             return []
         middle = len(datums) // 2
-        first = self._send(namespace, datums[:middle])
+        half = _Work(datums[:middle], None, work.unanswered)
+        first, _ = self._send(namespace, datums[:middle], half)
         if first:
             return first + datums[middle:]
-        return self._send(namespace, datums[middle:])
+        rest, _ = self._send(namespace, datums[middle:], _Work(datums[middle:], None, work.unanswered))
+        return rest
 
-    def _call(self, namespace: str, datums: list[Datum]) -> Failure | None:
+    def _call(self, namespace: str, datums: list[Datum], work: _Work) -> tuple[Failure | None, bool]:
+        """One PutMetricData call bounded by a total deadline.
+
+        Returns (failure or None, still on the wire). A call past its deadline is
+        left to finish on its thread: if CloudWatch acknowledges it later its row
+        is acknowledged then, and until it ends the row is not sent again.
+        """
         self._telemetry.inc("api_calls", operation=OPERATION)
-        started = self._clock.monotonic()
+        factor = min(2 ** work.unanswered, CALL_TIMEOUT_CAP_FACTOR)
+        limit = self.config.request_timeout_seconds * factor
+        call = _Call(work.row_id)
+        payload = [d.to_api() for d in datums]
+        started = self._monotonic()
+        thread = threading.Thread(target=self._call_thread, args=(call, namespace, payload, len(datums)),
+                                  name="mwaa-ops-put", daemon=True)
+        thread.start()
+        while not call.done.wait(_CALL_POLL_SECONDS):
+            with self._cond:
+                stopping = self._abandon
+            elapsed = self._monotonic() - started
+            if stopping or elapsed >= limit:
+                with self._cond:
+                    if call.done.is_set():
+                        break
+                    call.abandoned = True
+                    self._abandoned.append(call)
+                reason = "shutdown" if stopping else "deadline"
+                self._telemetry.inc("calls_abandoned", reason=reason)
+                self._telemetry.inc("api_errors", code="CallDeadlineExceeded")
+                event(log, logging.WARNING, "publish_call_abandoned", reason=reason,
+                      seconds=round(elapsed, 2), datums=len(datums))
+                if work.row_id is None and not stopping:
+                    # A memory-only request: its copy on the wire may be stored; keep it and retry.
+                    return Failure("CallDeadlineExceeded", 0, "call past its deadline"), False
+                work.unanswered += 1
+                if work.row_id is not None:
+                    self._unanswered_rows[work.row_id] = work.unanswered
+                    self._spool.mark_unanswered(work.row_id)
+                return None, True
+        self._telemetry.observe("publish_latency_seconds", self._monotonic() - started)
+        return call.failure, False
+
+    def _call_thread(self, call: _Call, namespace: str, payload: list[dict[str, Any]], count: int) -> None:
+        failure: Failure | None = None
         try:
-            if self._client is None:
-                self._client = self._client_factory()
-            self._client.put_metric_data(Namespace=namespace, MetricData=[d.to_api() for d in datums])
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self._client_factory()
+                client = self._client
+            client.put_metric_data(Namespace=namespace, MetricData=payload)
         except Exception as exc:
             failure = classify(exc)
             self._telemetry.inc("api_errors", code=failure.code or "unknown")
-            return failure
-        finally:
-            self._telemetry.observe("publish_latency_seconds", self._clock.monotonic() - started)
-        self._telemetry.inc("datums_sent", len(datums))
         with self._cond:
-            self._last_success = self._clock.time()
-        return None
+            call.failure = failure
+            call.done.set()
+            if failure is None:
+                self._telemetry.inc("datums_sent", count)
+                self._last_success = self._clock.time()
+            if call.abandoned:
+                self._cond.notify_all()
+
+    def _reap_abandoned_locked(self) -> None:
+        """Calls that ended after their deadline: acknowledge their rows if they succeeded."""
+        for call in [c for c in self._abandoned if c.done.is_set()]:
+            self._abandoned.remove(call)
+            if call.row_id is None:
+                continue
+            if call.failure is None:
+                self._spool.ack(call.row_id)
+                self._unanswered_rows.pop(call.row_id, None)
+                self._partial.pop(call.row_id, None)
+            self._inflight_rows.discard(call.row_id)
 
     # -- bookkeeping --------------------------------------------------------------
 
-    def _to_spool(self, datums: list[Datum]) -> None:
-        try:
-            self._spool.append(datums)
-        except SpoolError as exc:
-            event(log, logging.ERROR, "spool_write_failed", datums=len(datums), error=str(exc))
-            self._drop(SPOOL_ERROR, len(datums))
-        self._count_spool_drops()
-        self._publish_spool_gauges()
-
     def _drop(self, reason: str, count: int) -> None:
         if count:
-            self._telemetry.add_many("datums_dropped", {reason: count}, "reason")
+            self._telemetry.inc("datums_dropped", count, reason=reason)
 
-    def _count_spool_drops(self) -> None:
-        dropped = self._spool.take_dropped()
+    def _drain_spool_counts(self) -> None:
+        counts = self._spool.take_counts()
+        for (name, reason), amount in sorted(counts.items()):
+            self._telemetry.inc(name, amount, reason=reason)
+        dropped = {r: n for (name, r), n in counts.items() if name == "datums_dropped"}
         if dropped:
             event(log, logging.WARNING, "spool_dropped", counts=dropped)
-            self._telemetry.add_many("datums_dropped", dropped, "reason")
 
     def _publish_spool_gauges(self) -> None:
         self._telemetry.set("spool_bytes", self._spool.bytes)
         self._telemetry.set("spool_datums", self._spool.datums)
+        self._telemetry.set("spool_available", 1 if self._spool.available else 0)

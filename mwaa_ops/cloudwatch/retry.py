@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 
 from mwaa_ops.aws import Failure, classify
 
-__all__ = ["Backoff", "Failure", "classify"]
+__all__ = ["Backoff", "Failure", "classify", "is_unanswered"]
+
+# Failures where the request never left: no copy can have been stored.
+_NOT_SENT = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ConnectionRefusedError"})
+
+
+def is_unanswered(failure: Failure) -> bool:
+    """True when the request may have reached CloudWatch but no answer came back
+    (read timeout, connection closed or reset after sending, call deadline): a
+    re-send may store a second copy."""
+    return failure.status == 0 and failure.code not in _NOT_SENT
 
 
 @dataclass

@@ -54,6 +54,7 @@ from typing import Any, cast
 
 from mwaa_ops.logs import event
 from mwaa_ops.statsd import parser as _p
+from mwaa_ops.statsd.bounds import MAX_SET_MEMBERS, MAX_TIMER_VALUES, bucket_value, compact
 from mwaa_ops.statsd.series import COUNTER, GAUGE, SET, TIMER, SeriesAggregate, Tags
 from mwaa_ops.telemetry import Telemetry
 
@@ -114,7 +115,7 @@ class _Interval:
     """The series state of one interval; swapped whole at flush."""
 
     __slots__ = ("counters", "gauges", "sets", "timers", "timer_units", "n_series",
-                 "rejected", "examples", "filtered", "over_cap")
+                 "rejected", "examples", "filtered", "over_cap", "compacted")
 
     def __init__(self) -> None:
         self.counters: dict[SeriesKey, float] = {}
@@ -122,6 +123,8 @@ class _Interval:
         self.sets: dict[SeriesKey, set[str]] = {}
         self.timers: dict[SeriesKey, dict[float, float]] = {}
         self.timer_units: dict[SeriesKey, str] = {}
+        # Timer series past MAX_TIMER_VALUES: their values are kept by log bucket.
+        self.compacted: set[SeriesKey] = set()
         self.n_series = 0
         self.rejected: dict[str, int] = {}
         self.examples: dict[str, bytes] = {}
@@ -290,6 +293,8 @@ class Aggregator:
         examples = st.examples
         filtered = 0
         over_cap = 0
+        compacted = 0
+        set_over_cap = 0
         gauge_lines: dict[SeriesKey, list[tuple[bytes, tuple[Any, ...], int]]] = {}
 
         for line, n in counts.items():
@@ -322,8 +327,17 @@ class Aggregator:
                     samples = timers[key] = {}
                     st.timer_units[key] = e[4]
                 w = e[3] * n
-                for v in e[2]:
-                    samples[v] = samples.get(v, 0.0) + w
+                if key in st.compacted:
+                    for v in e[2]:
+                        r = bucket_value(v)
+                        samples[r] = samples.get(r, 0.0) + w
+                else:
+                    for v in e[2]:
+                        samples[v] = samples.get(v, 0.0) + w
+                    if len(samples) > MAX_TIMER_VALUES:
+                        compact(samples)
+                        st.compacted.add(key)
+                        compacted += 1
             elif kind == _K_GAUGE:
                 entries = gauge_lines.get(e[1])
                 if entries is None:
@@ -340,7 +354,17 @@ class Aggregator:
                         continue
                     n_series += 1
                     members = sets[key] = set()
-                members.update(e[2])
+                if len(members) + len(e[2]) <= MAX_SET_MEMBERS:
+                    members.update(e[2])
+                else:
+                    for m in e[2]:
+                        if m in members:
+                            continue
+                        if len(members) < MAX_SET_MEMBERS:
+                            members.add(m)
+                        else:
+                            set_over_cap += n
+                            cache.pop(line, None)  # dropped members are not kept (memory)
             elif kind == _K_REJECT:
                 reason = e[1]
                 rejected[reason] = rejected.get(reason, 0) + n
@@ -362,6 +386,11 @@ class Aggregator:
         self._filtered += filtered
         self._over_cap += over_cap
         self._report(packets, received, rejected, filtered, over_cap)
+        if self._telemetry is not None and (compacted or set_over_cap):
+            if compacted:
+                self._telemetry.inc("timer_series_compacted", compacted, reason="value_cap")
+            if set_over_cap:
+                self._telemetry.inc("set_members_over_cap", set_over_cap, reason="member_cap")
 
     def _apply_gauges(
         self, gauge_lines: dict[SeriesKey, list[tuple[bytes, tuple[Any, ...], int]]], blobs: list[bytes]

@@ -9,6 +9,13 @@ data, the client does not know), or reject requests that carry a "poison"
 metric name with a 400 ``InvalidParameterValue``. Every request is counted by
 outcome.
 
+Two slow-failure modes forward the request first (CloudWatch stores the data)
+and then answer late: ``slow_answer`` after ``delay`` seconds, ``trickle``
+one byte of the answer every ``delay`` seconds (a per-read timeout never
+fires). ``stored`` counts, per datum, how many copies reached the upstream and
+were accepted by it (status 200), so a test can tell delivered datums from
+duplicates exactly: datums are told apart by metric, dimensions and value.
+
 Errors are spelled in the protocol of the request. CloudWatch's service model
 lists ``json``, ``smithy-rpc-v2-cbor`` and ``query``; botocore 1.44 picks
 ``json`` (awsJson1_0, ``X-Amz-Target`` names the operation), earlier 1.43
@@ -40,7 +47,9 @@ INTERNAL_ERROR = "500"
 THROTTLE = "throttle"
 DROP = "drop"  # close the connection without reading an answer upstream
 LOSE_RESPONSE = "lose_response"  # forward, then close without answering
-MODES = frozenset({PASS, UNAVAILABLE, INTERNAL_ERROR, THROTTLE, DROP, LOSE_RESPONSE})
+SLOW_ANSWER = "slow_answer"  # forward, then answer after ``delay`` seconds
+TRICKLE = "trickle"  # forward, then send the answer one byte every ``delay`` seconds
+MODES = frozenset({PASS, UNAVAILABLE, INTERNAL_ERROR, THROTTLE, DROP, LOSE_RESPONSE, SLOW_ANSWER, TRICKLE})
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-authorization", "proxy-authenticate"}
@@ -60,16 +69,27 @@ def _plain(body: bytes, headers: Any) -> bytes:
     return body
 
 
-def metric_names(body: bytes, cbor: bool = True) -> list[str]:
-    """Metric names in a PutMetricData body, CBOR or JSON ([] when it is not one)."""
+def metric_data(body: bytes, cbor: bool = True) -> list[dict[str, Any]]:
+    """The MetricData items of a PutMetricData body, CBOR or JSON ([] when it is not one)."""
     try:
         decoded = cbor2.loads(body) if cbor else json.loads(body)
     except Exception:
         return []
     if not isinstance(decoded, dict):
         return []
-    data = decoded.get("MetricData") or []
-    return [item.get("MetricName", "") for item in data if isinstance(item, dict)]
+    return [item for item in decoded.get("MetricData") or [] if isinstance(item, dict)]
+
+
+def datum_key(item: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells two stored datums apart: metric, dimensions, value(s) and counts."""
+    dims = tuple(sorted((d.get("Name", ""), d.get("Value", "")) for d in item.get("Dimensions") or []))
+    return (item.get("MetricName", ""), dims, item.get("Value"),
+            tuple(item.get("Values") or ()), tuple(item.get("Counts") or ()))
+
+
+def metric_names(body: bytes, cbor: bool = True) -> list[str]:
+    """Metric names in a PutMetricData body, CBOR or JSON ([] when it is not one)."""
+    return [item.get("MetricName", "") for item in metric_data(body, cbor)]
 
 
 class FaultProxy:
@@ -82,10 +102,13 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._mode = PASS
         self._mode_left: int | None = None
+        self._pass_first = 0
         self.delay_seconds = 0.0
+        self.answer_delay_seconds = 0.0
         self.poison: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.put_requests = 0
+        self.stored: Counter[tuple[Any, ...]] = Counter()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -124,15 +147,28 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def set_mode(self, mode: str, *, requests: int | None = None, delay: float | None = None) -> None:
-        """Behave as ``mode`` from now on, or for the next ``requests`` requests only."""
+    def set_mode(self, mode: str, *, requests: int | None = None, delay: float | None = None,
+                 after: int = 0) -> None:
+        """Behave as ``mode`` from now on, or for the next ``requests`` requests only,
+        after ``after`` more requests passed. ``delay``: for ``slow_answer`` and
+        ``trickle`` the answer's delay (per byte for ``trickle``), else a delay
+        before every PutMetricData."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {sorted(MODES)}")
         with self._lock:
             self._mode = mode
             self._mode_left = requests
+            self._pass_first = after
             if delay is not None:
-                self.delay_seconds = delay
+                if mode in (SLOW_ANSWER, TRICKLE):
+                    self.answer_delay_seconds = delay
+                else:
+                    self.delay_seconds = delay
+
+    def stored_totals(self) -> tuple[int, int]:
+        """(distinct datums stored, copies stored beyond the first)."""
+        with self._lock:
+            return len(self.stored), sum(n - 1 for n in self.stored.values())
 
     def outcome_counts(self) -> dict[str, int]:
         with self._lock:
@@ -140,6 +176,9 @@ class FaultProxy:
 
     def _next_mode(self) -> str:
         with self._lock:
+            if self._pass_first > 0:
+                self._pass_first -= 1
+                return PASS
             mode = self._mode
             if self._mode_left is not None:
                 self._mode_left -= 1
@@ -194,9 +233,20 @@ class FaultProxy:
             self._count("upstream_error")
             self._error(handler, 502, "BadGateway", "upstream unreachable")
             return
+        if is_put and status == 200:
+            keys = [datum_key(i) for i in metric_data(_plain(body, handler.headers), _is_cbor(handler.headers))]
+            with self._lock:
+                self.stored.update(keys)
         if mode == LOSE_RESPONSE:
             self._count("response_lost")
             self._close(handler)
+            return
+        if mode == SLOW_ANSWER:
+            self._count("slow")
+            time.sleep(self.answer_delay_seconds)
+        if mode == TRICKLE:
+            self._count("trickled")
+            self._trickle(handler, status, headers, answer)
             return
         self._count("passed" if is_put else "passed_other")
         handler.send_response(status)
@@ -236,6 +286,23 @@ class FaultProxy:
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, status: int, headers: list[tuple[str, str]],
+                 answer: bytes) -> None:
+        """The whole answer, status line and headers included, one byte per ``delay``."""
+        lines = [f"HTTP/1.1 {status} OK"]
+        lines += [f"{k}: {v}" for k, v in headers
+                  if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
+        lines.append(f"Content-Length: {len(answer)}")
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + answer
+        handler.close_connection = True
+        try:
+            for index in range(len(raw)):
+                time.sleep(self.answer_delay_seconds)
+                handler.wfile.write(raw[index : index + 1])
+                handler.wfile.flush()
+        except OSError:
+            return
 
     @staticmethod
     def _close(handler: BaseHTTPRequestHandler) -> None:

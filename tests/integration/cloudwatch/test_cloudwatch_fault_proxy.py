@@ -20,18 +20,6 @@ from tests.support.fault_proxy import (
 )
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    with LocalEndpoint(port=0) as ep:
-        yield ep
-
-
-@pytest.fixture
-def proxy(endpoint):
-    with FaultProxy(endpoint.url) as p:
-        yield p
-
-
 def _client(url: str):
     return make_client("cloudwatch", AwsConfig(endpoint_url=url, region="us-east-1"), max_attempts=1,
                        timeout_seconds=5)

@@ -214,10 +214,11 @@ def test_submit_never_waits_for_a_hung_network(tmp_path: Path) -> None:
     for _ in range(5):
         rig.publisher.submit(rig.datums(1000))  # returns although the worker is stuck
     stats = rig.publisher.stats()
-    assert stats["queue_depth"] == 1000
-    assert stats["spool_datums"] == 4000
+    # Disk first: every submitted request is durable before its first send.
+    assert stats["queue_depth"] == 0
+    assert stats["spool_datums"] == 6000
     release.set()
-    assert rig.publisher.flush(10)
+    assert _wait_until(lambda: len(rig.client.accepted) == 6000 and rig.publisher.flush(0.1))
     rig.publisher.stop(1.0)
     assert len(rig.client.accepted) == 6000
     assert rig.telemetry.get("datums_dropped") == 0
@@ -240,3 +241,49 @@ def test_stop_past_the_deadline_spools_what_is_in_flight(tmp_path: Path) -> None
     rig.publisher.stop(0.1)
     release.set()
     assert rig.publisher.stats()["spool_datums"] == 700
+
+
+def test_submit_is_durable_before_the_first_send(tmp_path: Path) -> None:
+    """Fault 1: an interval is in the spool as soon as it is submitted, whatever the network does."""
+    rig = Rig(tmp_path)
+    rig.client.fail = lambda ns, data: outage()
+    rig.publisher.submit(rig.datums(2500))  # the worker has not even started
+    assert rig.publisher.stats()["spool_datums"] == 2500
+    assert rig.publisher.stats()["queue_depth"] == 0
+
+
+def test_without_a_spool_the_publisher_runs_in_memory_and_counts_drops(tmp_path: Path) -> None:
+    (tmp_path / "spool.sqlite3").mkdir()  # the spool cannot be opened: not corruption
+    rig = Rig(tmp_path, queue_max_datums=1000)
+    assert not rig.publisher.stats()["spool_available"]
+    assert rig.publisher.stats()["spool_quarantined_files"] == 0
+    rig.publisher.submit(rig.datums(700, metric="A"))
+    rig.publisher.submit(rig.datums(700, metric="B"))  # over the memory bound: A is dropped
+    assert rig.dropped("memory_full") == 700
+    rig.publisher.start()
+    assert _wait_until(lambda: len(rig.client.accepted) == 700 and rig.publisher.flush(0.1))
+    rig.publisher.stop(1.0)
+    assert {item["MetricName"] for item in rig.client.accepted} == {"B"}
+    # Three attempts at start, then one every REOPEN_SECONDS while idle.
+    assert rig.telemetry.get("spool_open_failures", reason="io_error") >= 3
+
+
+def test_abandon_to_spool_persists_what_is_not_acknowledged(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    class Hung(FakeCloudWatch):
+        def put_metric_data(self, Namespace, MetricData):  # noqa: N803
+            release.wait(30)
+            return super().put_metric_data(Namespace=Namespace, MetricData=MetricData)
+
+    rig = Rig(tmp_path, Hung(), request_timeout_seconds=30.0)
+    rig.publisher.start()
+    rig.publisher.submit(rig.datums(1500))
+    assert _wait_until(lambda: rig.publisher.stats()["in_flight"] == 1)
+    result = rig.publisher.abandon_to_spool()
+    assert result == {"spooled": 0, "dropped": 0, "on_wire": 1, "spool_datums": 1500}
+    assert rig.publisher.abandon_to_spool() == result  # idempotent
+    rig.publisher.stop(0)
+    release.set()
+    reopened = Rig(tmp_path)
+    assert reopened.publisher.stats()["spool_datums"] == 1500

@@ -31,7 +31,7 @@ def test_append_then_replay_oldest_first_and_delete(tmp_path: Path) -> None:
     entries = spool.oldest(10)
     assert [len(e.datums) for e in entries] == [1000, 1000, 500]
     assert [d.value for e in entries for d in e.datums] == [float(i) for i in range(2500)]
-    spool.delete(entries[0].id)
+    spool.ack(entries[0].id)
     assert spool.datums == 1500
     spool.close()
     reopened = Spool(tmp_path, 10 * 1024 * 1024)
@@ -115,7 +115,7 @@ def test_truncated_file_never_raises_and_keeps_what_reads(tmp_path: Path) -> Non
             break
         for entry in entries:
             replayed += len(entry.datums)
-            spool.delete(entry.id)
+            spool.ack(entry.id)
     dropped = spool.take_dropped().get("spool_corrupt", 0)
     assert spool.quarantined_files == 1
     # Rows on intact pages come back; the rest is counted (rows SQLite cannot
@@ -125,3 +125,53 @@ def test_truncated_file_never_raises_and_keeps_what_reads(tmp_path: Path) -> Non
     assert replayed + dropped + 1000 * spool.unreadable_rows == 20_000
     spool.append(_datums(1))
     assert spool.datums == 1
+
+
+def test_an_io_error_at_open_is_not_corruption(tmp_path: Path) -> None:
+    """SQLite cannot open the file (here: a directory in its place): retried, no
+    quarantine, the spool reports itself unavailable, and opens once it can."""
+    (tmp_path / SPOOL_FILE).mkdir()
+    sleeps: list[float] = []
+    spool = Spool(tmp_path, 10 * 1024 * 1024, sleep=sleeps.append)
+    assert not spool.available
+    assert spool.quarantined_files == 0
+    assert len(sleeps) == 2  # three attempts
+    counts = spool.take_counts()
+    assert counts == {("spool_open_failures", "io_error"): 3}
+    assert (tmp_path / SPOOL_FILE).is_dir()  # left alone
+    (tmp_path / SPOOL_FILE).rmdir()
+    assert spool.reopen()
+    spool.append(_datums(5))
+    assert spool.datums == 5
+
+
+def test_acknowledged_rows_stay_acknowledged_when_the_delete_fails(tmp_path: Path) -> None:
+    spool = Spool(tmp_path, 10 * 1024 * 1024)
+    spool.append(_datums(3))
+    spool.append(_datums(4, start=10))
+    first = spool.oldest(1)[0]
+    # A delete that cannot be written (what a full disk does): the ring remembers it.
+    spool.state.add_ack(first.id, 3)
+    assert [len(e.datums) for e in spool.oldest(10)] == [4]
+    spool.close()
+    reopened = Spool(tmp_path, 10 * 1024 * 1024)
+    assert [len(e.datums) for e in reopened.oldest(10)] == [4]
+    assert reopened.datums == 4
+    assert reopened.state.acks == {}  # the delete went through at open
+
+
+def test_failure_kinds() -> None:
+    import sqlite3
+
+    from mwaa_ops.cloudwatch.spool import failure_kind
+
+    def err(code: int) -> sqlite3.Error:
+        exc = sqlite3.DatabaseError("x")
+        exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return exc
+
+    assert failure_kind(err(11)) == "corrupt"  # SQLITE_CORRUPT
+    assert failure_kind(err(26)) == "corrupt"  # SQLITE_NOTADB
+    assert failure_kind(err(13)) == "disk_full"  # SQLITE_FULL
+    assert failure_kind(err(10 | (4 << 8))) == "io_error"  # SQLITE_IOERR_SHMOPEN-like extended code
+    assert failure_kind(err(14)) == "io_error"  # SQLITE_CANTOPEN

@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mwaa_ops.cloudwatch import datums as datums_module
 from mwaa_ops.cloudwatch import publisher as publisher_module
+from mwaa_ops.cloudwatch import spool as spool_module
 from mwaa_ops.cloudwatch.names import REWRITE_REASONS
 from mwaa_ops.statsd import REJECT_REASONS
 from mwaa_ops.statsd.aggregator import Aggregator
@@ -54,12 +55,14 @@ def test_every_metric_is_there_at_zero_with_its_help_before_anything_happens() -
 def test_zero_label_lists_match_their_sources() -> None:
     assert set(METRICS["lines_rejected"].labels["reason"]) == set(REJECT_REASONS)
     assert set(METRICS["dimension_values_rewritten"].labels["reason"]) == set(REWRITE_REASONS)
-    drop_reasons = {v for m in (datums_module, publisher_module) for k, v in vars(m).items()
+    drop_reasons = {v for m in (datums_module, publisher_module, spool_module) for k, v in vars(m).items()
                     if k.isupper() and isinstance(v, str) and k in {
                         "NON_FINITE", "VALUE_OUT_OF_RANGE", "TOO_MANY_DIMENSIONS", "NAME_TOO_LONG", "EMPTY_NAME",
                         "DIMENSION_TOO_LONG", "EMPTY_DIMENSION", "DUPLICATE_DIMENSION", "BAD_UNIT", "BAD_COUNT",
-                        "BAD_DIMENSION", "TOO_OLD", "TOO_NEW", "REJECTED", "SPOOL_ERROR"}}
-    assert drop_reasons <= set(METRICS["datums_dropped"].labels["reason"])
+                        "BAD_DIMENSION", "TOO_OLD", "TOO_NEW", "REJECTED", "MEMORY_FULL", "SHUTDOWN",
+                        "SPOOL_FULL", "SPOOL_CORRUPT", "SPOOL_LOST"}}
+    assert len(drop_reasons) == 19
+    assert drop_reasons == set(METRICS["datums_dropped"].labels["reason"])
 
 
 def test_every_name_the_code_writes_is_in_the_table() -> None:
