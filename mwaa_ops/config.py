@@ -103,6 +103,7 @@ def _default_jobs() -> dict[str, JobConfig]:
         "versions_refresh": JobConfig(
             trigger="cron", cron="17 4 * * *", jitter_seconds=300, run_at_start=True
         ),
+        "dashboards_sync": JobConfig(interval_seconds=900, jitter_seconds=30, run_at_start=True),
     }
 
 
@@ -123,6 +124,20 @@ class VersionsConfig(_Frozen):
     fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
 
 
+class DashboardsConfig(_Frozen):
+    """Dashboards as code (docs/dashboards.md)."""
+
+    directory: Path = Path("dashboards")
+    prefix: str = Field("mwaa-ops-", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    environment_class: str = "mw1.small"
+    max_workers: int = Field(10, ge=1, le=1000)
+    airflow_version: str = ""
+    include_mwaa_environments: bool = True
+    alarm_prefix: str = "mwaa-ops-"
+    owner: str = ""
+    runbooks_url: str = ""
+
+
 class Config(_Frozen):
     """Everything mwaa-ops needs, validated."""
 
@@ -138,6 +153,7 @@ class Config(_Frozen):
     health: HealthConfig = HealthConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     versions: VersionsConfig = VersionsConfig()
+    dashboards: DashboardsConfig = DashboardsConfig()
 
     @field_validator("environment")
     @classmethod
