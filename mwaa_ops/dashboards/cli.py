@@ -88,3 +88,27 @@ def check(config_file: str | None, environment: str | None, endpoint_url: str | 
           "with_data": len(reports) - len(problems), "total": len(reports)}, as_json, render)
     if problems:
         raise SystemExit(1)
+
+
+@dashboards.command("export", context_settings={"help_option_names": ["-h", "--help"]})
+@config_option
+@environment_option
+@endpoint_option
+@click.option("--format", "fmt", type=click.Choice(["cloudformation", "terraform", "json"]),
+              required=True, help="cloudformation template, Terraform JSON, or raw bodies.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory to write into (created).")
+@json_option
+def export_command(config_file: str | None, environment: str | None, endpoint_url: str | None,
+                   fmt: str, out_dir: str, as_json: bool) -> None:
+    """Write the rendered dashboards as CloudFormation, Terraform or raw JSON bodies."""
+    from pathlib import Path
+
+    from mwaa_ops.dashboards.export import export
+
+    _config, session = _session(config_file, environment, endpoint_url, as_json)
+    paths = export(session.desired, fmt, Path(out_dir))
+    emit({"format": fmt, "files": [str(p) for p in paths],
+          "dashboards": [d.name for d in session.desired]}, as_json,
+         lambda out: out.print(f"{len(session.desired)} dashboard(s) as {fmt}: "
+                               + ", ".join(str(p) for p in paths)))
