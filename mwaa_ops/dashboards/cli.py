@@ -112,3 +112,37 @@ def export_command(config_file: str | None, environment: str | None, endpoint_ur
           "dashboards": [d.name for d in session.desired]}, as_json,
          lambda out: out.print(f"{len(session.desired)} dashboard(s) as {fmt}: "
                                + ", ".join(str(p) for p in paths)))
+
+
+@dashboards.command("preview", context_settings={"help_option_names": ["-h", "--help"]})
+@config_option
+@environment_option
+@endpoint_option
+@click.option("--since", default="3h", show_default=True, help="Window: 90s, 15m, 3h, 2d.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory for index.html, one page per dashboard and the PNG charts.")
+@json_option
+def preview(config_file: str | None, environment: str | None, endpoint_url: str | None,
+            since: str, out_dir: str, as_json: bool) -> None:
+    """Render the dashboards from live data to static HTML with PNG charts (works offline)."""
+    from pathlib import Path
+
+    from mwaa_ops.aws import make_client
+    from mwaa_ops.cli.output import console
+    from mwaa_ops.clock import SystemClock, utc_now
+    from mwaa_ops.dashboards.preview import render_preview
+
+    window = _window(since, as_json)
+    config, session = _session(config_file, environment, endpoint_url, as_json)
+    status = console(stderr=True)
+    try:
+        with status.status("rendering", spinner="dots") as spinner:
+            index = render_preview(
+                make_client("cloudwatch", config.aws), session.desired, window,
+                utc_now(SystemClock()), Path(out_dir),
+                progress=None if as_json else lambda name: spinner.update(f"rendering {name}"))
+    except MwaaOpsError as exc:
+        fail(str(exc), as_json)
+    pages = sorted(str(p) for p in Path(out_dir).glob("*.html"))
+    emit({"index": str(index), "pages": pages}, as_json,
+         lambda out: out.print(f"Preview of {len(session.desired)} dashboard(s): {index}"))
