@@ -99,6 +99,9 @@ def parse_yaml(text: str, path: Path) -> Source:
         line = mark.line + 1 if mark else 0
         column = f" column {mark.column + 1}" if mark else ""
         problem = f"not valid YAML ({exc.problem or exc.context}){column}"
+        context = exc.context_mark
+        if context is not None and mark is not None and context.line != mark.line:
+            problem += f"; {exc.context} on line {context.line + 1}"
         raise InvalidDefinitionError((Issue(str(path), line, "", problem),)) from None
     finally:
         loader.dispose()
