@@ -1,9 +1,10 @@
 """The environments dashboards are built for, and the parameters filled into definitions.
 
 MWAA environments come from ``ListEnvironments``/``GetEnvironment`` (class,
-max workers, Airflow version); the configured ``environment`` is added as a
-self-managed Airflow (fed through the agent) unless MWAA already has it,
-with the class and max workers from ``[dashboards]`` config.
+max workers, Airflow version); the configured ``environment`` is the
+self-managed Airflow the agent feeds: its class and max workers come from
+MWAA when an environment of that name exists there (the embedded default
+creates one), else from ``[dashboards]`` config.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -100,6 +101,11 @@ def discover_environments(
             if only and name != only:
                 continue
             answer = _get_environment(client, name)
+            if answer is not None and name == config.environment:
+                # The environment this agent feeds is Airflow outside MWAA (MWAA publishes
+                # its own metrics; no AWS/MWAA service metrics for it), even when an MWAA
+                # environment of that name exists, as in the embedded default.
+                answer = replace(answer, kind=SELF_MANAGED)
             if answer is not None:
                 found[name] = answer
     if config.environment not in found and (not only or only == config.environment):

@@ -32,7 +32,7 @@ def rows(draw: st.DrawFn) -> list[RowShape]:
 def test_cells_never_overlap_and_stay_inside_the_grid(shapes: list[RowShape]) -> None:
     cells = [c for header, row in place(shapes) for c in ([header] if header else []) + row]
     for cell in cells:
-        assert 0 <= cell.x and cell.x + cell.width <= GRID_COLUMNS and cell.width >= 1
+        assert cell.x >= 0 and cell.x + cell.width <= GRID_COLUMNS and cell.width >= 1
     for i, a in enumerate(cells):
         for b in cells[i + 1:]:
             apart = (a.x + a.width <= b.x or b.x + b.width <= a.x
