@@ -39,6 +39,8 @@ class Issue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if not self.key and not self.has_value:
+            return f"{where}: {self.problem}"
         what = self.key or "(document)"
         if self.has_value:
             what += f" = {_short(self.value)}"

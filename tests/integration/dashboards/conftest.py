@@ -5,18 +5,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from mwaa_ops.aws import make_client
-from mwaa_ops.config import Config, load_config
 from mwaa_ops.local import LocalEndpoint
+from tests.integration.dashboards.sync_env import ROOT
 from tests.support.fault_proxy import FaultProxy
-
-ROOT = Path(__file__).resolve().parents[3]
-ENV = "itest"
-WRITE_CALLS = ("PutDashboard", "DeleteDashboards")
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +33,3 @@ def definitions(tmp_path: Path) -> Path:
     target = tmp_path / "dashboards"
     shutil.copytree(ROOT / "dashboards", target, ignore=shutil.ignore_patterns("*.md"))
     return target
-
-
-def make_config(proxy: FaultProxy, definitions: Path, **extra: Any) -> Config:
-    return load_config(None, overrides={
-        "environment": ENV, "aws.endpoint_url": proxy.url, "aws.region": "us-east-1",
-        "dashboards.directory": str(definitions), **extra}, environ={})
-
-
-def writes(proxy: FaultProxy) -> int:
-    return sum(proxy.operations[name] for name in WRITE_CALLS)
-
-
-def client(config: Config, service: str) -> Any:
-    return make_client(service, config.aws)

@@ -11,7 +11,7 @@ from mwaa_ops.clock import FakeClock
 from mwaa_ops.dashboards.build import prepare
 from mwaa_ops.dashboards.export import CFN_FILE, TF_FILE, export
 from mwaa_ops.local import LocalEndpoint
-from tests.integration.dashboards.conftest import client, make_config
+from tests.integration.dashboards.sync_env import client, make_config
 from tests.support.fault_proxy import FaultProxy
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")

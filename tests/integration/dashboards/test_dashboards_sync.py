@@ -10,7 +10,7 @@ from mwaa_ops.dashboards.build import prepare
 from mwaa_ops.local import LocalEndpoint
 from mwaa_ops.sync.ownership import OWNER_MARKER
 from mwaa_ops.sync.session import apply_session, plan_session
-from tests.integration.dashboards.conftest import ENV, client, make_config, writes
+from tests.integration.dashboards.sync_env import ENV, client, make_config, writes
 from tests.support.fault_proxy import FaultProxy
 
 
@@ -80,3 +80,28 @@ def test_environment_scope_leaves_other_environments_alone(
     apply_session(session(config), FakeClock())
     plan = plan_session(session(config, "prod"))
     assert [(c.action, c.name) for c in plan.changes] == [("unchanged", "mwaa-ops-overview-prod")]
+
+
+def test_scheduler_job_applies_and_a_failure_is_counted_not_raised(
+    proxy: FaultProxy, endpoint: LocalEndpoint, definitions: Path
+) -> None:
+    from mwaa_ops.agent.scheduler import JobContext, JobRunner, resolve_job
+    from mwaa_ops.config import JobConfig
+    from mwaa_ops.telemetry import Telemetry
+
+    config = make_config(proxy, definitions)
+    telemetry = Telemetry()
+    context = JobContext(config=config, clock=FakeClock(), telemetry=telemetry, publisher=None,
+                         make_client=lambda service: client(config, service))
+    runner = JobRunner(context, {"dashboards_sync": JobConfig()})
+    job = resolve_job("dashboards_sync")
+    first = runner.run("dashboards_sync", job)
+    assert first.outcome == "ok" and first.detail["writes"] == first.detail["create"] == 3
+    again = runner.run("dashboards_sync", job)
+    assert again.outcome == "ok" and again.detail["writes"] == 0
+
+    (definitions / "agent.yaml").write_text("dashboard: agent\nscope: single\ntitle: [oops\n")
+    broken = runner.run("dashboards_sync", job)
+    assert broken.outcome == "failed" and "agent.yaml:4: not valid YAML" in broken.error, broken.error
+    assert telemetry.get("job_runs", job="dashboards_sync", outcome="failed") == 1
+    assert telemetry.get("sync_writes", kind="dashboards") == 3
