@@ -14,7 +14,7 @@ run over the window. A line without data is diagnosed with ``ListMetrics``:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,13 +49,17 @@ class WidgetReport:
 
 
 def check_dashboards(client: Any, dashboards: Iterable[Resource], since_seconds: int,
-                     now: datetime) -> list[WidgetReport]:
-    """A report per metric widget of every dashboard (``now``: aware UTC end of the window)."""
+                     now: datetime,
+                     progress: Callable[[str], None] | None = None) -> list[WidgetReport]:
+    """A report per metric widget of every dashboard (``now``: aware UTC end of the window);
+    ``progress`` is told each dashboard's name as its check starts."""
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = end - timedelta(seconds=since_seconds)
     lister = _Lister(client)
     reports = []
     for dashboard in dashboards:
+        if progress is not None:
+            progress(dashboard.name)
         for widget in dashboard.body["widgets"]:
             if widget["type"] != "metric":
                 continue

@@ -65,9 +65,14 @@ def check(config_file: str | None, environment: str | None, endpoint_url: str | 
 
     window = _window(since, as_json)
     config, session = _session(config_file, environment, endpoint_url, as_json)
+    from mwaa_ops.cli.output import console
+
     try:
-        reports = check_dashboards(make_client("cloudwatch", config.aws), session.desired,
-                                   window, utc_now(SystemClock()))
+        with console(stderr=True).status("checking widgets", spinner="dots") as spinner:
+            reports = check_dashboards(
+                make_client("cloudwatch", config.aws), session.desired, window,
+                utc_now(SystemClock()),
+                progress=None if as_json else lambda name: spinner.update(f"checking {name}"))
     except MwaaOpsError as exc:
         fail(str(exc), as_json)
     problems = [r for r in reports if r.status != "ok"]
