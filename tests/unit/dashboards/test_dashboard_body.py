@@ -90,3 +90,14 @@ def test_required_workers_rule() -> None:
     assert required_workers(0, 0, 5) == 0
     assert required_workers(3, 3, 5) == 2
     assert required_workers(10, 0, 5) == 2
+
+
+def test_matplotlib_is_imported_by_the_preview_only() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mwaa_ops.dashboards.cli, mwaa_ops.dashboards.check, "
+            "mwaa_ops.dashboards.export, mwaa_ops.dashboards.job; "
+            "print('matplotlib' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
