@@ -119,6 +119,7 @@ def _default_jobs() -> dict[str, JobConfig]:
             trigger="cron", cron="0 8 * * 1", misfire_grace_time_seconds=7 * 86400,
             max_runtime_seconds=1800,
         ),
+        "dashboards_sync": JobConfig(interval_seconds=900, jitter_seconds=30, run_at_start=True),
     }
 
 
@@ -196,6 +197,20 @@ class ReportConfig(_Frozen):
     build_timeout_seconds: float = Field(1500.0, gt=0, le=7200)
 
 
+class DashboardsConfig(_Frozen):
+    """Dashboards as code (docs/dashboards.md)."""
+
+    directory: Path = Path("dashboards")
+    prefix: str = Field("mwaa-ops-", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    environment_class: str = "mw1.small"
+    max_workers: int = Field(10, ge=1, le=1000)
+    airflow_version: str = ""
+    include_mwaa_environments: bool = True
+    alarm_prefix: str = "mwaa-ops-"
+    owner: str = ""
+    runbooks_url: str = ""
+
+
 class Config(_Frozen):
     """Everything mwaa-ops needs, validated."""
 
@@ -214,6 +229,7 @@ class Config(_Frozen):
     readiness: ReadinessConfig = ReadinessConfig()
     report: ReportConfig = ReportConfig()
     airflow: AirflowConfig = AirflowConfig()
+    dashboards: DashboardsConfig = DashboardsConfig()
 
     @field_validator("environment")
     @classmethod

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "mwaa_ops.cli.doctor:doctor",
     "readiness": "mwaa_ops.cli.readiness:readiness",
     "report": "mwaa_ops.cli.report:report",
+    "dashboards": "mwaa_ops.dashboards.cli:dashboards",
 }
 
 HELP = {
@@ -35,6 +36,7 @@ HELP = {
     "doctor": "Inspect a running set-up and say what to fix.",
     "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
     "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
+    "dashboards": "CloudWatch dashboards as code: plan, apply, check, preview, export.",
 }
 
 

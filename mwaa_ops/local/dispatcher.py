@@ -52,6 +52,9 @@ class LocalDispatcher:
                     from mwaa_ops.local.moto_fixes import apply_cloudwatch_fixes
 
                     apply_cloudwatch_fixes()
+                    from mwaa_ops.local.metric_math import apply_metric_math
+
+                    apply_metric_math()
                     self._moto_app = DomainDispatcherApplication(create_backend_app)
         return self._moto_app
 

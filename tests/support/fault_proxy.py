@@ -92,6 +92,16 @@ def metric_names(body: bytes, cbor: bool = True) -> list[str]:
     return [item.get("MetricName", "") for item in metric_data(body, cbor)]
 
 
+def _operation(handler: BaseHTTPRequestHandler) -> str:
+    """The API operation of a request: from X-Amz-Target (JSON), the path (CBOR), or the route."""
+    target = handler.headers.get("X-Amz-Target", "")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if "/operation/" in handler.path:
+        return handler.path.rsplit("/", 1)[-1]
+    return f"{handler.command} {handler.path.split('?', 1)[0]}"
+
+
 class FaultProxy:
     """Threaded proxy in front of ``upstream``; switch behaviour with :meth:`set_mode`."""
 
@@ -109,6 +119,8 @@ class FaultProxy:
         self.counts: Counter[str] = Counter()
         self.put_requests = 0
         self.stored: Counter[tuple[Any, ...]] = Counter()
+        # Requests by API operation ("PutDashboard", ...; MWAA's REST calls as "GET /environments").
+        self.operations: Counter[str] = Counter()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,6 +133,9 @@ class FaultProxy:
                 proxy._handle(self)
 
             do_GET = do_POST  # noqa: N815
+            do_PUT = do_POST  # noqa: N815
+            do_PATCH = do_POST  # noqa: N815
+            do_DELETE = do_POST  # noqa: N815
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
@@ -200,6 +215,8 @@ class FaultProxy:
             handler.headers.get("X-Amz-Target", "").endswith(".PutMetricData")
         )
         mode = self._next_mode() if is_put else PASS
+        with self._lock:
+            self.operations[_operation(handler)] += 1
         if is_put:
             with self._lock:
                 self.put_requests += 1

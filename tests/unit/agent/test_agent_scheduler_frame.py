@@ -48,8 +48,8 @@ def test_bad_cron_names_the_key() -> None:
 
 
 def test_unknown_job_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown job .*known jobs: versions_refresh"):
-        resolve_job("dashboards_sync")
+    with pytest.raises(ConfigError, match="unknown job .*known jobs: .*versions_refresh"):
+        resolve_job("no_such_job")
 
 
 def test_run_records_outcome_and_duration_from_the_clock() -> None:
