@@ -123,6 +123,37 @@ class VersionsConfig(_Frozen):
     fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
 
 
+class AlarmEnvironmentConfig(_Frozen):
+    """Per-environment alarm settings: threshold parameters and the DAGs whose failure pages."""
+
+    parameters: dict[str, float | int | str] = Field(default_factory=dict)
+    critical_dags: tuple[str, ...] = ()
+    team: str = ""
+
+
+class AlarmsConfig(_Frozen):
+    """Alarm definitions, routing to SNS topics by severity and team, and the sync pace."""
+
+    definitions_dir: Path | None = None  # None: the alarms/ folder shipped with mwaa-ops
+    runbooks_dir: Path | None = None  # None: the runbooks/ folder shipped with mwaa-ops
+    runbook_url: str = ""  # base URL of the runbooks (a wiki, a repo); "" = the file path
+    name_prefix: str = Field("mwaa-ops", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    default_team: str = Field("platform", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # severity -> SNS topic name (created when missing); critical pages, the rest notify
+    topics: dict[str, str] = Field(
+        default_factory=lambda: {
+            "critical": "mwaa-ops-page",
+            "high": "mwaa-ops-notify",
+            "warning": "mwaa-ops-notify",
+        }
+    )
+    # team -> severity -> topic name: overrides ``topics`` for that team's alarms
+    team_topics: dict[str, dict[str, str]] = Field(default_factory=dict)
+    environments: dict[str, AlarmEnvironmentConfig] = Field(default_factory=dict)
+    max_writes_per_second: float = Field(2.0, gt=0, le=50)
+    max_mute_seconds: int = Field(7 * 86400, ge=60)
+
+
 class Config(_Frozen):
     """Everything mwaa-ops needs, validated."""
 
@@ -138,6 +169,7 @@ class Config(_Frozen):
     health: HealthConfig = HealthConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     versions: VersionsConfig = VersionsConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
 
     @field_validator("environment")
     @classmethod
