@@ -189,6 +189,12 @@ class Step:
     reason: str
 
 
+def window_at(rule: Rule, series: Mapping[float, Point], period: int, at: float) -> list[Point | None]:
+    """The evaluation range seen by an evaluation at ``at``: the periods ended by then, oldest first."""
+    last_end = math.floor(at / period) * period
+    return [series.get(last_end - (k + 1) * period) for k in reversed(range(rule.evaluation_range))]
+
+
 def replay(
     rule: Rule,
     series: Mapping[float, Point],
@@ -208,8 +214,7 @@ def replay(
     state = initial
     t = math.floor(start / period) * period
     while t <= end:
-        window = [series.get(t - (k + 1) * period) for k in reversed(range(rule.evaluation_range))]
-        result = evaluate(rule, window, state)
+        result = evaluate(rule, window_at(rule, series, period, t), state)
         state = result.state
         steps.append(Step(t, state, result.reason))
         t += period

@@ -52,8 +52,15 @@ class LocalDispatcher:
                     from mwaa_ops.local.moto_fixes import apply_cloudwatch_fixes
 
                     apply_cloudwatch_fixes()
+                    from mwaa_ops.local.alarms_api import apply_alarm_fixes
+
+                    apply_alarm_fixes()
                     self._moto_app = DomainDispatcherApplication(create_backend_app)
         return self._moto_app
+
+    def moto_loaded(self) -> bool:
+        """Whether moto has answered a request yet (nothing to evaluate before)."""
+        return self._moto_app is not None
 
     def prewarm(self, services: Iterable[str] = PREWARM_SERVICES) -> None:
         """Build moto's per-service apps now rather than on the first request."""
