@@ -199,6 +199,10 @@ class Router:
         return AlarmSpec(name, "metric", request, d.name, env, d.severity, team, d.runbook_name,
                          names, d.page, tags)
 
+    def specs_maintenance(self, env: str) -> AlarmSpec:
+        """The maintenance alarm as plan/apply create it (``MuteId=none``, not muted)."""
+        return self._maintenance(env)
+
     def _maintenance(self, env: str) -> AlarmSpec:
         team = self.team_of(env)
         name = self.maintenance_name(env)

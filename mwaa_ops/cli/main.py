@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "mwaa_ops.cli.metrics:metrics",
     "versions": "mwaa_ops.cli.versions:versions",
     "status": "mwaa_ops.cli.status:status",
+    "alarms": "mwaa_ops.cli.alarms:alarms",
 }
 
 HELP = {
@@ -25,6 +26,7 @@ HELP = {
     "metrics": "List what the agent has published, read back from CloudWatch.",
     "versions": "Airflow release calendars, MWAA lags and the 30-day scorecard.",
     "status": "Each environment's Airflow version standing and upgrade path.",
+    "alarms": "CloudWatch alarms, SNS routing and runbooks: plan, apply, backtest, status, mute.",
 }
 
 
