@@ -103,6 +103,12 @@ def _default_jobs() -> dict[str, JobConfig]:
         "versions_refresh": JobConfig(
             trigger="cron", cron="17 4 * * *", jitter_seconds=300, run_at_start=True
         ),
+        # Monday 08:00 UTC; a run missed while the agent was down is made up once
+        # (coalesce), however long the agent was down.
+        "weekly_report": JobConfig(
+            trigger="cron", cron="0 8 * * 1", misfire_grace_time_seconds=7 * 86400,
+            max_runtime_seconds=1800,
+        ),
     }
 
 
@@ -154,6 +160,37 @@ class AlarmsConfig(_Frozen):
     max_mute_seconds: int = Field(7 * 86400, ge=60)
 
 
+class ReadinessConfig(_Frozen):
+    """Upgrade readiness checks (docs/readiness.md)."""
+
+    # Airflow's constraints files: an http(s)/file URL or a path, with {airflow} and {python}.
+    constraints_url: str = (
+        "https://raw.githubusercontent.com/apache/airflow/"
+        "constraints-{airflow}/constraints-{python}.txt"
+    )
+    index_url: str = ""  # "" -> PIP_INDEX_URL, else https://pypi.org/simple/
+    platform: str = ""  # pip --platform for the resolver; "" -> this machine's
+    default_python: str = Field("3.12", pattern=r"^3\.\d+$")
+    check_timeout_seconds: float = Field(300.0, gt=0, le=7200)
+    fetch_timeout_seconds: float = Field(20.0, gt=0, le=600)
+    maintenance_window_minutes: int = Field(240, ge=30, le=1440)
+    expected_upgrade_minutes: int = Field(120, ge=1, le=1440)
+    airflow_venvs_dir: str = ""  # "" -> <state_dir>/readiness/venvs
+
+
+class ReportConfig(_Frozen):
+    """The weekly upgrade readiness report (docs/reports.md)."""
+
+    environments: tuple[str, ...] = ()  # () -> every environment MWAA lists
+    bucket: str = ""  # S3 bucket for reports; "" -> kept under state_dir only
+    prefix: str = Field("mwaa-ops/reports", pattern=r"^[A-Za-z0-9._/-]*$")
+    sns_topic_arn: str = Field("", pattern=r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+)?$")
+    link_expires_seconds: int = Field(7 * 86400, ge=60, le=7 * 86400)  # presigned URL limit: 7 days
+    readiness: bool = True  # run the readiness checks for each environment's next step
+    price_table: str = ""  # "" -> the shipped mwaa_ops/data/cloudwatch-prices.yaml
+    build_timeout_seconds: float = Field(1500.0, gt=0, le=7200)
+
+
 class Config(_Frozen):
     """Everything mwaa-ops needs, validated."""
 
@@ -170,6 +207,8 @@ class Config(_Frozen):
     scheduler: SchedulerConfig = SchedulerConfig()
     versions: VersionsConfig = VersionsConfig()
     alarms: AlarmsConfig = AlarmsConfig()
+    readiness: ReadinessConfig = ReadinessConfig()
+    report: ReportConfig = ReportConfig()
 
     @field_validator("environment")
     @classmethod

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ log = logging.getLogger("mwaa_ops.scheduler")
 # small dict describing what it did (logged with the run). Later features add here.
 JOBS: dict[str, str] = {
     "versions_refresh": "mwaa_ops.versions.job:refresh_versions_job",
+    "weekly_report": "mwaa_ops.reports.job:weekly_report_job",
 }
 
 JOBSTORE_FILE = "scheduler.sqlite"
@@ -66,12 +68,24 @@ class JobRun:
     error: str = ""
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _crontab_weekdays(expression: str) -> str:
+    """Numeric day-of-week values read the crontab way (0 and 7 Sunday, 1 Monday):
+    APScheduler 3's ``from_crontab`` would read ``1`` as Tuesday (its 0 is Monday)."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields[4] = re.sub(r"(?<!/)\b[0-7]\b", lambda m: _CRON_DAYS[int(m.group())], fields[4])
+    return " ".join(fields)
+
+
 def build_trigger(name: str, job: JobConfig) -> BaseTrigger:
     """The APScheduler trigger for one configured job (UTC)."""
     jitter = job.jitter_seconds or None
     if job.trigger == "cron":
         try:
-            trigger = CronTrigger.from_crontab(job.cron, timezone=UTC)
+            trigger = CronTrigger.from_crontab(_crontab_weekdays(job.cron), timezone=UTC)
         except ValueError as exc:
             raise ConfigError(
                 f"scheduler.jobs.{name}.cron = {job.cron!r}: not a 5-field crontab "

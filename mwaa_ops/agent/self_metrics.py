@@ -26,6 +26,7 @@ PUBLISHED: dict[str, tuple[str, str]] = {
     "retries": ("AgentRetries", "Count"),
     "queue_depth": ("AgentQueueDepth", "Count"),
     "spool_bytes": ("AgentSpoolBytes", "Bytes"),
+    "api_calls": ("AgentPutMetricDataRequests", "Count"),  # the weekly report's cost estimate
 }
 
 

@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "versions": "mwaa_ops.cli.versions:versions",
     "status": "mwaa_ops.cli.status:status",
     "alarms": "mwaa_ops.cli.alarms:alarms",
+    "readiness": "mwaa_ops.cli.readiness:readiness",
+    "report": "mwaa_ops.cli.report:report",
 }
 
 HELP = {
@@ -27,6 +29,8 @@ HELP = {
     "versions": "Airflow release calendars, MWAA lags and the 30-day scorecard.",
     "status": "Each environment's Airflow version standing and upgrade path.",
     "alarms": "CloudWatch alarms, SNS routing and runbooks: plan, apply, backtest, status, mute.",
+    "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
+    "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
 }
 
 

@@ -51,7 +51,11 @@ def up(
         config = config_from_flags(
             config_file, environment, endpoint_url=endpoint.url, **flags
         )
-        seeded = endpoint.emulator.seed_environment(config.environment)
+        from mwaa_ops.aws import make_client
+        from mwaa_ops.local.seed import seed_environment_files
+
+        files = seed_environment_files(make_client("s3", config.aws), config.environment)
+        seeded = endpoint.emulator.seed_environment(config.environment, **files)
     except BaseException:
         endpoint.stop()
         raise

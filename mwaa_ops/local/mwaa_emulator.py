@@ -474,9 +474,12 @@ class MwaaEmulator:
             )
         for member in _PLAIN_MEMBERS:
             if body.get(member) is not None:
-                if not isinstance(body[member], str):
-                    raise v.validation_error(f"{member} must be a string")
-                out[member] = body[member]
+                if member == "KmsKey":
+                    if not isinstance(body[member], str):
+                        raise v.validation_error(f"{member} must be a string")
+                    out[member] = body[member]
+                else:
+                    out[member] = v.check_s3_member(body[member], member)
         return out
 
     def _logging(

@@ -39,6 +39,7 @@ TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
 SCHEDULERS_MIN, SCHEDULERS_MAX = 1, 5  # Schedulers max 5; mw1.micro runs 1
 LIST_MAX_RESULTS = 25  # ListEnvironmentsInputMaxResultsInteger: 1..25
+S3_MEMBER_MAX = 1024  # RelativePath and S3ObjectVersion: max 1024
 # Environment classes MWAA offers (user guide, "Amazon MWAA environment class").
 ENVIRONMENT_CLASSES = (
     "mw1.micro",
@@ -187,6 +188,19 @@ def check_airflow_options(value: Any) -> dict[str, str]:
             option, "airflowConfigurationOptions.value", CONFIG_VALUE_PATTERN, CONFIG_VALUE_MAX
         )
     return dict(value)
+
+
+def check_s3_member(value: Any, member: str) -> str:
+    """An S3 key (``DagS3Path``, ``RequirementsS3Path`` ...) or object version: a string,
+    at most :data:`S3_MEMBER_MAX` characters (``RelativePath``, ``S3ObjectVersion``)."""
+    label = member[0].lower() + member[1:]
+    if not isinstance(value, str):
+        raise _constraint(value, label, "Member must be a string")
+    if len(value) > S3_MEMBER_MAX:
+        raise _constraint(
+            value, label, f"Member must have length less than or equal to {S3_MEMBER_MAX}"
+        )
+    return value
 
 
 def check_tags(value: Any) -> dict[str, str]:

@@ -25,8 +25,8 @@ class EnvironmentVersion:
     status: str
 
 
-def get_environment(client: Any, name: str) -> EnvironmentVersion:
-    """One environment; :class:`EnvironmentNotFoundError` if it does not exist."""
+def describe_environment(client: Any, name: str) -> dict[str, Any]:
+    """GetEnvironment's ``Environment`` member as is; :class:`EnvironmentNotFoundError` if none."""
     try:
         answer = client.get_environment(Name=name)
     except (ClientError, BotoCoreError) as exc:
@@ -34,7 +34,13 @@ def get_environment(client: Any, name: str) -> EnvironmentVersion:
         if error.code == "ResourceNotFoundException":
             raise EnvironmentNotFoundError(f"MWAA environment {name!r} does not exist") from None
         raise error from None
-    environment = answer.get("Environment", {})
+    environment: dict[str, Any] = answer.get("Environment", {})
+    return environment
+
+
+def get_environment(client: Any, name: str) -> EnvironmentVersion:
+    """One environment; :class:`EnvironmentNotFoundError` if it does not exist."""
+    environment = describe_environment(client, name)
     return EnvironmentVersion(
         name=environment.get("Name", name),
         airflow_version=environment.get("AirflowVersion", ""),

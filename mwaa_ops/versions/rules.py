@@ -8,14 +8,13 @@ file and the key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
+from mwaa_ops.data import load_yaml
 from mwaa_ops.errors import DefinitionError
 
 RULES_FILE = "upgrade-rules.yaml"
@@ -103,17 +102,5 @@ def parse_rules(data: Any, source: str) -> UpgradeRules:
 
 def load_upgrade_rules(path: str | Path | None = None) -> UpgradeRules:
     """The rules from ``path``, or the ones shipped in the package."""
-    if path is None:
-        source = f"mwaa_ops/data/{RULES_FILE}"
-        text = resources.files("mwaa_ops.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
-    else:
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DefinitionError(f"{source}: cannot be read ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
+    data, source = load_yaml(RULES_FILE, path)
     return parse_rules(data, source)
