@@ -14,6 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,6 +192,45 @@ class ReportConfig(_Frozen):
     build_timeout_seconds: float = Field(1500.0, gt=0, le=7200)
 
 
+class UpgradeFreezeConfig(_Frozen):
+    """A change freeze: no upgrade in a window overlapping ``[start, end)`` (UTC)."""
+
+    start: datetime
+    end: datetime
+    reason: str = "change freeze"
+
+
+class UpgradeEnvironmentConfig(_Frozen):
+    """Per-environment upgrade settings (docs/upgrades.md)."""
+
+    windows: tuple[str, ...] = ()  # DAY:HH:MM (UTC); () -> the environment's WeeklyMaintenanceWindowStart
+    window_minutes: int | None = Field(None, ge=30, le=7 * 1440)  # None -> readiness.maintenance_window_minutes
+    blackout_dates: tuple[date, ...] = ()
+    approved_target: str = ""  # an approval in config (same effect as `upgrade approve`)
+    approved_not_before: date | None = None
+
+
+class UpgradesConfig(_Frozen):
+    """Maintenance-window upgrades: windows, lease, audit trail, health gate (docs/upgrades.md)."""
+
+    environments: dict[str, UpgradeEnvironmentConfig] = Field(default_factory=dict)
+    blackout_dates: tuple[date, ...] = ()  # for every environment
+    freezes: tuple[UpgradeFreezeConfig, ...] = ()
+    rollback_minutes: int = Field(30, ge=0, le=1440)  # added to the expected duration of a step
+    lease_table: str = Field("mwaa-ops-upgrades", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    lease_seconds: int = Field(300, ge=10, le=3600)
+    audit_bucket: str = Field("mwaa-ops-audit", pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$")
+    audit_prefix: str = Field("mwaa-ops/upgrades", pattern=r"^[A-Za-z0-9._/-]*$")
+    notify_topic: str = Field("mwaa-ops-notify", pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    page_topic: str = Field("mwaa-ops-page", pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    poll_seconds: float = Field(30.0, gt=0, le=600)
+    health_settle_seconds: int = Field(600, ge=0, le=7200)
+    health_lookback_minutes: int = Field(60, ge=5, le=1440)
+    health_failure_rate_tolerance: float = Field(0.05, ge=0, le=1)
+    graceful_versions: str = ">=2.9.2"  # source versions sent WorkerReplacementStrategy=GRACEFUL
+    readiness_checks: tuple[str, ...] = ()  # () -> every readiness check
+
+
 class Config(_Frozen):
     """Everything mwaa-ops needs, validated."""
 
@@ -209,6 +249,7 @@ class Config(_Frozen):
     alarms: AlarmsConfig = AlarmsConfig()
     readiness: ReadinessConfig = ReadinessConfig()
     report: ReportConfig = ReportConfig()
+    upgrades: UpgradesConfig = UpgradesConfig()
 
     @field_validator("environment")
     @classmethod

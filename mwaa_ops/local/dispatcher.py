@@ -23,6 +23,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Services whose moto app is built ahead of the first request by ``prewarm``.
 PREWARM_SERVICES = ("cloudwatch", "sns", "s3", "sqs")
+CONTROL_PREFIX = "/_mwaa-emulator/"
 
 
 def is_mwaa_request(environ: dict[str, Any]) -> bool:
@@ -36,6 +37,8 @@ class LocalDispatcher:
 
     def __init__(self, mwaa_app: WsgiApp) -> None:
         self._mwaa_app = mwaa_app
+        # The emulator's test controls (mwaa_control.py), under CONTROL_PREFIX.
+        self.control_app: WsgiApp | None = None
         self._moto_app: Any = None
         self._lock = threading.Lock()
 
@@ -87,4 +90,6 @@ class LocalDispatcher:
     ) -> Iterable[bytes]:
         if is_mwaa_request(environ):
             return self._mwaa_app(environ, start_response)
+        if self.control_app is not None and environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self.control_app(environ, start_response)
         return self.moto_app()(environ, start_response)

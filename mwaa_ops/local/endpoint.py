@@ -59,6 +59,9 @@ class LocalEndpoint:
         self._port = port
         self.emulator = emulator or MwaaEmulator(clock)
         self.dispatcher = LocalDispatcher(MwaaApiApp(self.emulator))
+        from mwaa_ops.local.mwaa_control import MwaaControlApp
+
+        self.dispatcher.control_app = MwaaControlApp(self.emulator)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._evaluate_alarms = evaluate_alarms
