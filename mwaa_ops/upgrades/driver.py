@@ -309,6 +309,8 @@ class UpgradeDriver:
         return True
 
     def _save(self, environment: str, state: dict[str, Any]) -> None:
+        """Renew the lease, then record progress (conditional on still holding it)."""
+        self._renew(environment)
         self.store.save_run(environment, self.holder, state, self.clock.time())
 
     def _renew(self, environment: str) -> None:
