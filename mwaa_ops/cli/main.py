@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "alarms": "mwaa_ops.cli.alarms:alarms",
     "readiness": "mwaa_ops.cli.readiness:readiness",
     "report": "mwaa_ops.cli.report:report",
+    "windows": "mwaa_ops.cli.upgrade:windows",
+    "upgrade": "mwaa_ops.cli.upgrade:upgrade",
 }
 
 HELP = {
@@ -31,6 +33,8 @@ HELP = {
     "alarms": "CloudWatch alarms, SNS routing and runbooks: plan, apply, backtest, status, mute.",
     "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
     "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
+    "windows": "An environment's next maintenance windows and why any is skipped.",
+    "upgrade": "Plan, approve and run in-place Airflow upgrades inside maintenance windows.",
 }
 
 
