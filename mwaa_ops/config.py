@@ -286,7 +286,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """``MWAA_OPS_STATSD__PORT=9000`` becomes ``{"statsd": {"port": "9000"}}``."""
     overlay: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in (ENV_PREFIX + "CONFIG", ENV_PREFIX + "CLOCK"):
             continue
         dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
         if dotted.endswith("_list") and not value.startswith("["):

@@ -107,7 +107,14 @@ class UpgradeDriver:
                  readiness: Readiness, holder: str | None = None, progress: Progress | None = None) -> None:
         self.config = config
         self.clock = clock
-        self.make_client = make_client
+        clients: dict[str, Any] = {}
+
+        def cached(service: str) -> Any:  # boto3 clients are slow to make; one per service
+            if service not in clients:
+                clients[service] = make_client(service)
+            return clients[service]
+
+        self.make_client = cached
         self.mute = mute
         self.readiness = readiness
         self.holder = holder or default_actor()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,16 @@ class Rig:
     config: Config
     environment: str
     state_dir: Path
+    _clients: dict[str, Any] = field(default_factory=dict)
 
     @property
     def emulator(self) -> MwaaEmulator:
         return self.endpoint.emulator
 
     def client(self, service: str) -> Any:
-        return make_client(service, self.config.aws)
+        if service not in self._clients:
+            self._clients[service] = make_client(service, self.config.aws)
+        return self._clients[service]
 
     def reconfigure(self, **extra: Any) -> Config:
         self.config = upgrade_config(self.state_dir, self.endpoint.url, **extra)
