@@ -110,6 +110,10 @@ def _default_jobs() -> dict[str, JobConfig]:
             trigger="cron", cron="0 8 * * 1", misfire_grace_time_seconds=7 * 86400,
             max_runtime_seconds=1800,
         ),
+        # Every 5 minutes: is an approved upgrade due in its window? A run may take hours.
+        "upgrade_tick": JobConfig(
+            trigger="interval", interval_seconds=300, max_runtime_seconds=6 * 3600,
+        ),
     }
 
 

@@ -41,6 +41,7 @@ log = logging.getLogger("mwaa_ops.scheduler")
 JOBS: dict[str, str] = {
     "versions_refresh": "mwaa_ops.versions.job:refresh_versions_job",
     "weekly_report": "mwaa_ops.reports.job:weekly_report_job",
+    "upgrade_tick": "mwaa_ops.upgrades.job:upgrade_tick_job",
 }
 
 JOBSTORE_FILE = "scheduler.sqlite"

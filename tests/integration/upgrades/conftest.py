@@ -53,6 +53,7 @@ def endpoint() -> Iterator[LocalEndpoint]:
 @pytest.fixture()
 def rig(endpoint: LocalEndpoint, tmp_path: Path) -> Rig:
     """A new environment at 2.10.3 (SUN:03:00 window), the clock 5 minutes into that window."""
+    endpoint.reset()  # moto (DynamoDB approvals and leases included) and the emulator start empty
     clock = accelerated()
     endpoint.emulator.clock = clock
     name = f"up{next(_names)}"

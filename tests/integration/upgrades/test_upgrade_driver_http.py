@@ -251,3 +251,20 @@ def test_emulator_refuses_paths_mwaa_refuses_and_updates_while_running(rig: Rig)
     rig.clock.sleep(timedelta(minutes=12).total_seconds())
     env = mwaa.get_environment(Name=rig.environment)["Environment"]
     assert (env["Status"], env["AirflowVersion"], env["LastUpdate"]["Status"]) == ("AVAILABLE", "2.11.2", "SUCCESS")
+
+
+def test_agent_tick_runs_the_due_approved_upgrade_and_skips_the_rest(rig: Rig) -> None:
+    from mwaa_ops.agent.scheduler import JOBS, JobContext, resolve_job
+
+    other = f"{rig.environment}-idle"
+    rig.emulator.seed_environment(other, "2.10.3")  # no approval: skipped quietly
+    driver(rig).approve(rig.environment, "2.11.2")
+    tick = resolve_job("upgrade_tick", JOBS)
+    ctx = JobContext(config=rig.config, clock=rig.clock, telemetry=None, publisher=None,
+                     make_client=rig.client)
+    result = tick(ctx)["environments"]
+    assert result[rig.environment].startswith("succeeded")
+    assert other not in result
+    assert version(rig) == ("2.11.2", "AVAILABLE")
+    assert tick(ctx)["environments"][rig.environment] == "at target"
+    assert rig.emulator.update_calls[rig.environment] == 1
