@@ -103,6 +103,7 @@ def _default_jobs() -> dict[str, JobConfig]:
         "versions_refresh": JobConfig(
             trigger="cron", cron="17 4 * * *", jitter_seconds=300, run_at_start=True
         ),
+        "alarms_sync": JobConfig(trigger="interval", interval_seconds=300, run_at_start=True),
     }
 
 

@@ -39,6 +39,7 @@ log = logging.getLogger("mwaa_ops.scheduler")
 # small dict describing what it did (logged with the run). Later features add here.
 JOBS: dict[str, str] = {
     "versions_refresh": "mwaa_ops.versions.job:refresh_versions_job",
+    "alarms_sync": "mwaa_ops.alarms.job:alarms_sync_job",
 }
 
 JOBSTORE_FILE = "scheduler.sqlite"
