@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mwaa_ops.airflow.target import canonical
-from mwaa_ops.alarms.definitions import MAINTENANCE_METRIC, DEFAULT_RUNBOOKS_DIR
+from mwaa_ops.alarms.definitions import DEFAULT_RUNBOOKS_DIR, MAINTENANCE_METRIC
 from mwaa_ops.alarms.model import MAX_ACTIONS, AlarmDefinition
 from mwaa_ops.alarms.rule import any_in_alarm
 from mwaa_ops.config import AlarmsConfig, Config
