@@ -24,7 +24,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_ops.alarms.rule import RuleError, parse_rule
+from mwaa_ops.alarms.rule import RuleError, parse_rule, references
 
 _applied = False
 _lock = threading.Lock()
@@ -184,9 +184,13 @@ def _patch() -> None:
         params = {k: v for k, v in params.items() if v is not None}
         _validate("PutCompositeAlarm", params)
         try:
-            parse_rule(params["AlarmRule"])
+            node = parse_rule(params["AlarmRule"])
         except RuleError as exc:
             raise ValidationError(f"AlarmRule: {exc}") from None
+        missing = sorted({r.alarm for r in references(node)} - set(self.cloudwatch_backend.alarms))
+        if missing:
+            raise ValidationError(
+                f"Could not save the composite alarm as alarms {missing} in the alarm rule do not exist")
         suppressor = params.get("ActionsSuppressor")
         if suppressor is None and (
             "ActionsSuppressorWaitPeriod" in params or "ActionsSuppressorExtensionPeriod" in params

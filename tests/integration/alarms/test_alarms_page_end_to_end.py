@@ -118,7 +118,7 @@ def test_stopped_heartbeat_pages_muted_does_not_and_paging_returns(world: dict[s
     cloudwatch, sns, sqs = clients["cloudwatch"], clients["sns"], clients["sqs"]
     # The agent's scheduler job creates the default alarms, the page and the topics.
     job = alarms_sync_job(JobContext(config, clock, agent.telemetry, agent.publisher, agent.make_client))
-    assert job["writes"] == 16 and job["muted"] == "none"
+    assert (job["writes"], job["create"], job["muted"]) == (16, 16, "none")
     topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":mwaa-ops-page"))
     queue = sqs.create_queue(QueueName="oncall")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
