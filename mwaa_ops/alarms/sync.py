@@ -31,7 +31,7 @@ from mwaa_ops.alarms.routing import MAINTENANCE, AlarmSpec, all_topic_names, env
 from mwaa_ops.aws import aws_error
 from mwaa_ops.clock import Clock
 from mwaa_ops.config import Config
-from mwaa_ops.sync.apply import Applier, ApplyResult, ProgressCallback, read_owned
+from mwaa_ops.sync.apply import Adapter, Applier, ApplyResult, ProgressCallback, read_owned
 from mwaa_ops.sync.ownership import Ownership, owner_tags
 from mwaa_ops.sync.plan import Plan, Resource, compute_plan
 from mwaa_ops.sync.rates import CLOUDWATCH_PUT_METRIC_ALARM_TPS, SNS_CONTROL_PLANE_TPS
@@ -190,7 +190,7 @@ def session_for(context: AlarmsContext, environment: str | None = None) -> SyncS
                          normal(s.request, METRIC if s.kind == "metric" else COMPOSITE),
                          {"environment": s.environment, "description": s.request["AlarmDescription"]})
                 for s in specs.values()]
-    adapters = [
+    adapters: list[Adapter] = [
         TopicAdapter(context.sns, topics, context.existing_topics),
         AlarmAdapter(METRIC, context.cloudwatch, ownership, specs),
         AlarmAdapter(COMPOSITE, context.cloudwatch, ownership, specs),
