@@ -57,14 +57,15 @@ def _queries(alarm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str, str, 
         metric: dict[str, Any] = {"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"],
                   "Dimensions": alarm.get("Dimensions") or []}
         stat = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
-        queries = [{"Id": "m1", "MetricStat": {"Metric": metric, "Period": period_of(alarm), "Stat": stat}}]
+        queries: list[dict[str, Any]] = [
+            {"Id": "m1", "MetricStat": {"Metric": metric, "Period": period_of(alarm), "Stat": stat}}]
         if alarm.get("ExtendedStatistic") and alarm.get("EvaluateLowSampleCountPercentile") == "ignore":
             queries.append({"Id": "n1", "MetricStat": {"Metric": metric, "Period": period_of(alarm),
                                                         "Stat": "SampleCount"}})
         return queries, "", "m1", None
     stats = [q for q in alarm.get("Metrics") or () if q.get("MetricStat")]
     expressions = [q for q in alarm.get("Metrics") or () if q.get("Expression")]
-    queries: list[dict[str, Any]] = [{"Id": q["Id"], "MetricStat": q["MetricStat"]} for q in stats]
+    queries = [{"Id": q["Id"], "MetricStat": q["MetricStat"]} for q in stats]
     band_id = alarm.get("ThresholdMetricId")
     for q in expressions:
         match = _BAND.fullmatch(q["Expression"].strip())
