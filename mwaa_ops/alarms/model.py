@@ -103,18 +103,12 @@ class AlarmDefinition(_Model):
             raise ValueError("lower-case letters, digits and '-', at most 80 characters")
         return value
 
-    @field_validator("comparison")
+    @field_validator("comparison", "treat_missing_data")
     @classmethod
-    def _comparison(cls, value: str) -> str:
-        if value not in COMPARISONS:
-            raise ValueError(f"one of {', '.join(COMPARISONS)}")
-        return value
-
-    @field_validator("treat_missing_data")
-    @classmethod
-    def _treatment(cls, value: str) -> str:
-        if value not in MISSING_DATA_TREATMENTS:
-            raise ValueError(f"one of {', '.join(MISSING_DATA_TREATMENTS)}")
+    def _one_of(cls, value: str, info: ValidationInfo) -> str:
+        allowed = COMPARISONS if info.field_name == "comparison" else MISSING_DATA_TREATMENTS
+        if value not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
         return value
 
     @field_validator("period")
