@@ -114,6 +114,7 @@ def _default_jobs() -> dict[str, JobConfig]:
         "upgrade_tick": JobConfig(
             trigger="interval", interval_seconds=300, max_runtime_seconds=6 * 3600,
         ),
+        "alarms_sync": JobConfig(trigger="interval", interval_seconds=300, run_at_start=True),
     }
 
 
@@ -161,7 +162,6 @@ class AlarmsConfig(_Frozen):
     # team -> severity -> topic name: overrides ``topics`` for that team's alarms
     team_topics: dict[str, dict[str, str]] = Field(default_factory=dict)
     environments: dict[str, AlarmEnvironmentConfig] = Field(default_factory=dict)
-    max_writes_per_second: float = Field(2.0, gt=0, le=50)
     max_mute_seconds: int = Field(7 * 86400, ge=60)
 
 

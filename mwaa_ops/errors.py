@@ -94,3 +94,15 @@ def is_retryable(code: str, status: int) -> bool:
     if code in RETRYABLE_CODES:
         return True
     return status == 429 or status >= 500 or status == 0
+
+
+class InvalidDefinitionError(DefinitionError):
+    """One or more problems in definition files, each with file, line, key path and value.
+
+    ``issues`` holds :class:`mwaa_ops.sync.definitions.Issue` records; the
+    message lists them one per line as ``file:line: key = value: problem``.
+    """
+
+    def __init__(self, issues: tuple[object, ...]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))

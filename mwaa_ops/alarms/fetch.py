@@ -54,10 +54,11 @@ def period_of(alarm: Mapping[str, Any]) -> int:
 def _queries(alarm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str, str, float | None]:
     """(MetricStat queries, expression, output id, band width) for an alarm."""
     if alarm.get("MetricName"):
-        metric = {"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"],
+        metric: dict[str, Any] = {"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"],
                   "Dimensions": alarm.get("Dimensions") or []}
         stat = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
-        queries = [{"Id": "m1", "MetricStat": {"Metric": metric, "Period": period_of(alarm), "Stat": stat}}]
+        queries: list[dict[str, Any]] = [
+            {"Id": "m1", "MetricStat": {"Metric": metric, "Period": period_of(alarm), "Stat": stat}}]
         if alarm.get("ExtendedStatistic") and alarm.get("EvaluateLowSampleCountPercentile") == "ignore":
             queries.append({"Id": "n1", "MetricStat": {"Metric": metric, "Period": period_of(alarm),
                                                         "Stat": "SampleCount"}})
@@ -72,7 +73,7 @@ def _queries(alarm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str, str, 
             return queries, "", match.group(1), float(match.group(2) or 2)
     main = [q for q in expressions if q.get("ReturnData", True)]
     if not main:
-        return queries, "", queries[0]["Id"] if queries else "", None
+        return queries, "", str(queries[0]["Id"]) if queries else "", None
     return queries, main[0]["Expression"], main[0]["Id"], None
 
 

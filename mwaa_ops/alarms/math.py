@@ -68,6 +68,8 @@ def _value(node: ast.AST, env: Mapping[str, float | None]) -> float:
     if isinstance(node, ast.Expression):
         return _value(node.body, env)
     if isinstance(node, ast.Constant):
+        if not isinstance(node.value, int | float):
+            raise MathError(f"{node.value!r} is not a number")
         return float(node.value)
     if isinstance(node, ast.Name):
         value = env.get(node.id)
@@ -94,17 +96,18 @@ def _value(node: ast.AST, env: Mapping[str, float | None]) -> float:
             return float(left**right)
         raise MathError(f"operator {type(op).__name__} is not supported")
     if isinstance(node, ast.BoolOp):
-        values = [bool(_value(v, env)) for v in node.values]
-        return float(all(values) if isinstance(node.op, ast.And) else any(values))
+        truths = [bool(_value(v, env)) for v in node.values]
+        return float(all(truths) if isinstance(node.op, ast.And) else any(truths))
     if isinstance(node, ast.Compare):
         left = _value(node.left, env)
         result = True
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
+        for cmp, comparator in zip(node.ops, node.comparators, strict=True):
             right = _value(comparator, env)
-            result = result and {
+            outcomes: dict[type[ast.cmpop], bool] = {
                 ast.Lt: left < right, ast.LtE: left <= right, ast.Gt: left > right,
                 ast.GtE: left >= right, ast.Eq: left == right, ast.NotEq: left != right,
-            }[type(op)]
+            }
+            result = result and outcomes[type(cmp)]
             left = right
         return float(result)
     if isinstance(node, ast.Call):

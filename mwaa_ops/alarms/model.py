@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mwaa_ops.alarms.evaluator import BAND_COMPARISONS, COMPARISONS, MISSING_DATA_TREATMENTS
 from mwaa_ops.alarms.math import MAX_METRICS, MathError, compile_expression, variables
@@ -33,10 +33,33 @@ class _Model(BaseModel):
 class MetricRef(_Model):
     """One metric by its MWAA CloudWatch name; ``Environment`` is added per environment."""
 
+    namespace: str = ""  # "" = the configured namespace (AmazonMWAA); another one is not checked
     name: str
     dimensions: dict[str, str] = Field(default_factory=dict)
     statistic: str = "Average"
-    namespace: str = ""  # "" = the configured namespace (AmazonMWAA)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        catalogue = (info.context or {}).get("metrics")
+        if catalogue is None or info.data.get("namespace") or value in catalogue:
+            return value
+        close = sorted(n for n in catalogue if n.lower()[:6] == value.lower()[:6])[:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            "unknown metric; not in the MWAA name catalogue, the agent's or the version metrics" + hint)
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimension_names(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        catalogue = (info.context or {}).get("metrics")
+        shapes = catalogue.get(info.data.get("name", "")) if catalogue and not info.data.get("namespace") else None
+        given = frozenset(value) - {"Environment"}
+        if shapes is not None and given not in shapes:
+            allowed = " or ".join(sorted("{" + ", ".join(sorted(s)) + "}" for s in shapes))
+            raise ValueError(f"{info.data['name']} is published with dimensions {allowed} (besides "
+                             f"Environment), not {{{', '.join(sorted(given))}}}")
+        return value
 
     @field_validator("statistic")
     @classmethod
@@ -80,18 +103,12 @@ class AlarmDefinition(_Model):
             raise ValueError("lower-case letters, digits and '-', at most 80 characters")
         return value
 
-    @field_validator("comparison")
+    @field_validator("comparison", "treat_missing_data")
     @classmethod
-    def _comparison(cls, value: str) -> str:
-        if value not in COMPARISONS:
-            raise ValueError(f"one of {', '.join(COMPARISONS)}")
-        return value
-
-    @field_validator("treat_missing_data")
-    @classmethod
-    def _treatment(cls, value: str) -> str:
-        if value not in MISSING_DATA_TREATMENTS:
-            raise ValueError(f"one of {', '.join(MISSING_DATA_TREATMENTS)}")
+    def _one_of(cls, value: str, info: ValidationInfo) -> str:
+        allowed = COMPARISONS if info.field_name == "comparison" else MISSING_DATA_TREATMENTS
+        if value not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
         return value
 
     @field_validator("period")
@@ -100,6 +117,13 @@ class AlarmDefinition(_Model):
         if value not in HIGH_RESOLUTION_PERIODS and (value < 60 or value % 60):
             raise ValueError("10, 20, 30 or a multiple of 60 seconds (PutMetricAlarm Period)")
         return value
+
+    @model_validator(mode="after")
+    def _runbook(self, info: ValidationInfo) -> AlarmDefinition:
+        runbooks = (info.context or {}).get("runbooks_dir")
+        if runbooks is not None and not (runbooks / f"{self.runbook_name}.md").is_file():
+            raise ValueError(f"missing runbook: {runbooks / (self.runbook_name + '.md')} does not exist")
+        return self
 
     @model_validator(mode="after")
     def _shape(self) -> AlarmDefinition:

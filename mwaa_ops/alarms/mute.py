@@ -41,6 +41,7 @@ from mwaa_ops.aws import aws_error
 from mwaa_ops.clock import Clock, SystemClock
 from mwaa_ops.config import Config
 from mwaa_ops.errors import ConfigError, MwaaOpsError
+from mwaa_ops.sync.ownership import owner_tags
 
 FUTURE_LIMIT_SECONDS = 2 * 3600  # PutMetricData: timestamps at most two hours ahead
 SAFETY_SECONDS = 300  # publish ahead a little less than the limit
@@ -163,7 +164,8 @@ class MaintenanceMute:
         request["AlarmDescription"] = f"{text}\nRunbook: {tail}"
         assert OWNED_MARKER in request["AlarmDescription"]
         try:
-            self._cw.put_metric_alarm(**request, Tags=[{"Key": k, "Value": v} for k, v in spec.tags.items()])
+            self._cw.put_metric_alarm(
+                **request, Tags=owner_tags() + [{"Key": k, "Value": v} for k, v in spec.tags.items()])
         except Exception as exc:
             raise aws_error(exc, "CloudWatch PutMetricAlarm") from exc
 

@@ -7,7 +7,8 @@ Naming (so PagerDuty, Opsgenie, Slack or email subscriptions can route on it):
 - the maintenance alarm (the page's ``ActionsSuppressor``): ``<prefix>/<env>/maintenance``.
 
 Every description ends with the runbook link, the routing fields and
-:data:`OWNED_MARKER`; every alarm and topic is tagged ``mwaa-ops:managed=true``.
+:data:`OWNED_MARKER`; every alarm and topic is tagged ``managed-by=mwaa-ops``
+(:mod:`mwaa_ops.sync.ownership`) besides Environment, Severity, Team and Runbook.
 A ``critical`` alarm's actions go to the severity's topic (paging); the others
 go to their notify topics (``alarms.topics``, overridden per team by
 ``alarms.team_topics``).
@@ -20,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from mwaa_ops.airflow.target import canonical
-from mwaa_ops.alarms.definitions import MAINTENANCE_METRIC, DEFAULT_RUNBOOKS_DIR
+from mwaa_ops.alarms.definitions import DEFAULT_RUNBOOKS_DIR, MAINTENANCE_METRIC
 from mwaa_ops.alarms.model import MAX_ACTIONS, AlarmDefinition
 from mwaa_ops.alarms.rule import any_in_alarm
 from mwaa_ops.config import AlarmsConfig, Config
 from mwaa_ops.errors import DefinitionError
+from mwaa_ops.sync.ownership import OWNER_MARKER, has_marker
 
-OWNED_MARKER = "[managed by mwaa-ops]"
-OWNED_TAG = "mwaa-ops:managed"
+OWNED_MARKER = f"[{OWNER_MARKER}]"
 PAGE = "page"
 MAINTENANCE = "maintenance"
 BUILTIN_RUNBOOKS = (PAGE, MAINTENANCE)
@@ -92,7 +93,7 @@ def _describe(text: str, env: str, severity: str, team: str, link: str) -> str:
 
 
 def _tags(env: str, severity: str, team: str, link: str) -> dict[str, str]:
-    return {OWNED_TAG: "true", "Environment": env, "Severity": severity, "Team": team, "Runbook": link[:256]}
+    return {"Environment": env, "Severity": severity, "Team": team, "Runbook": link[:256]}
 
 
 class Router:
@@ -250,7 +251,7 @@ class Router:
 
 def owned(description: str | None) -> bool:
     """Whether an alarm's description carries mwaa-ops' marker."""
-    return bool(description) and OWNED_MARKER in (description or "")
+    return has_marker(description or "")
 
 
 def definitions_dirs(alarms: AlarmsConfig) -> tuple[Path | None, Path]:

@@ -1,36 +1,43 @@
-"""Plan and apply: alarms and SNS topics made to match the definitions.
+"""Alarms and SNS topics on the sync frame (:mod:`mwaa_ops.sync`): adapters, session, phased apply.
 
-:func:`build_plan` is pure: desired alarms (from
-:class:`~mwaa_ops.alarms.routing.Router`) and topics against what
-DescribeAlarms and ListTopics returned. An alarm is compared field by field in
-one normal form, because ``PutMetricAlarm`` overwrites the whole alarm on
-every call: an unchanged alarm gets no call at all. Only alarms under
-``<prefix>/<env>/`` whose description carries the ownership marker are
-updated or deleted; a same-named alarm without it is reported and left alone.
-Topics are created when missing (tagged ``mwaa-ops:managed=true``) and never
-deleted: their subscriptions belong to people. The maintenance alarm's metric
-dimensions and description belong to the mute (:mod:`mwaa_ops.alarms.mute`)
-and are not compared.
+Three resource kinds, one adapter each:
 
-:func:`apply_alarms` makes the calls in a safe order (topics, metric alarms,
-composites, then deletions, composites first), paced under CloudWatch's
-``PutMetricAlarm`` quota with the publisher's adaptive :class:`Pacer`, and
-counts every write call.
+- ``sns-topic``: the topics named in ``alarms.topics`` / ``alarms.team_topics``,
+  created (tagged ``managed-by=mwaa-ops``) when missing, never updated or
+  deleted: their subscriptions belong to people. A topic is "ours" because the
+  config names it (CreateTopic on an existing name is a no-op in SNS anyway).
+- ``metric-alarm`` and ``composite-alarm``: named ``<prefix>/<env>/...`` with
+  the ownership marker in the description (:mod:`mwaa_ops.sync.ownership`).
+  Bodies are compared in one normal form (:func:`normal`), because
+  ``PutMetricAlarm`` overwrites the whole alarm on every call: an unchanged
+  alarm gets no call. The maintenance alarm's metric dimensions and
+  description belong to the mute (:mod:`mwaa_ops.alarms.mute`) and are not compared.
+
+The frame plans everything at once; :func:`apply_alarms` applies that plan in
+three phases because CloudWatch refuses a composite alarm whose rule names
+alarms that do not exist yet ("Could not save the composite alarm as alarms
+... in the alarm rule do not exist"): topics and metric alarms first, then the
+composites (created, updated or deleted), then the metric alarms to delete.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mwaa_ops.alarms.context import AlarmsContext
-from mwaa_ops.alarms.routing import MAINTENANCE, OWNED_TAG, AlarmSpec, environments, owned
-from mwaa_ops.alarms.status import current_alarms
-from mwaa_ops.aws import aws_error, classify
-from mwaa_ops.cloudwatch.pacing import Pacer
+from mwaa_ops.alarms.routing import MAINTENANCE, AlarmSpec, all_topic_names, environments
+from mwaa_ops.aws import aws_error
+from mwaa_ops.clock import Clock
+from mwaa_ops.config import Config
+from mwaa_ops.sync.apply import Adapter, Applier, ApplyResult, ProgressCallback, read_owned
+from mwaa_ops.sync.ownership import Ownership, owner_tags
+from mwaa_ops.sync.plan import Plan, Resource, compute_plan
+from mwaa_ops.sync.rates import CLOUDWATCH_PUT_METRIC_ALARM_TPS, SNS_CONTROL_PLANE_TPS
+from mwaa_ops.sync.session import SyncSession
 
-DELETE_BATCH = 100  # DeleteAlarms: at most 100 names per call
+METRIC, COMPOSITE, TOPIC = "metric-alarm", "composite-alarm", "sns-topic"
 _METRIC_KEYS = ("AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
                 "Namespace", "MetricName", "Dimensions", "Statistic", "ExtendedStatistic", "Period", "Unit",
                 "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
@@ -41,8 +48,8 @@ _COMPOSITE_KEYS = ("AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActi
 _MUTE_OWNED = ("Dimensions", "AlarmDescription")
 
 
-def _dims(value: Any) -> list[tuple[str, str]]:
-    return sorted((d["Name"], d["Value"]) for d in value or ())
+def _dims(value: Any) -> list[list[str]]:
+    return sorted([d["Name"], d["Value"]] for d in value or ())
 
 
 def _query(q: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +64,10 @@ def _query(q: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def normal(alarm: dict[str, Any], kind: str, ignore: Iterable[str] = ()) -> dict[str, Any]:
+def normal(alarm: dict[str, Any], kind: str) -> dict[str, Any]:
     """One comparable form of a PutMetricAlarm/PutCompositeAlarm request or a DescribeAlarms entry."""
-    keys = _METRIC_KEYS if kind == "metric" else _COMPOSITE_KEYS
+    keys = _METRIC_KEYS if kind == METRIC else _COMPOSITE_KEYS
+    ignore = _MUTE_OWNED if str(alarm.get("AlarmName", "")).endswith("/" + MAINTENANCE) else ()
     out: dict[str, Any] = {}
     for key in keys:
         if key in ignore:
@@ -86,183 +94,145 @@ def normal(alarm: dict[str, Any], kind: str, ignore: Iterable[str] = ()) -> dict
     return out
 
 
-@dataclass(frozen=True)
-class Change:
-    """One write the plan calls for."""
-
-    action: str  # "create" | "update" | "delete" | "create-topic"
-    name: str
-    kind: str  # "metric" | "composite" | "topic"
-    environment: str
-    fields: tuple[tuple[str, Any, Any], ...] = ()  # (field, now, wanted) for updates
-    spec: AlarmSpec | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "name": self.name, "kind": self.kind, "environment": self.environment,
-                "fields": [{"field": f, "now": a, "wanted": b} for f, a, b in self.fields]}
+def _environment_of(name: str) -> str:
+    parts = name.split("/")
+    return parts[1] if len(parts) > 2 else ""
 
 
 @dataclass
-class AlarmPlan:
-    """What apply would do, and what it leaves alone."""
+class AlarmAdapter:
+    """Metric or composite alarms under ``<prefix>/`` (frame :class:`~mwaa_ops.sync.apply.Adapter`)."""
 
-    changes: list[Change] = field(default_factory=list)
-    unchanged: int = 0
-    conflicts: list[str] = field(default_factory=list)  # same name, not ours: left alone
-    desired: int = 0
+    kind: str
+    cloudwatch: Any
+    ownership: Ownership
+    specs: dict[str, AlarmSpec]
+    write_rate: float = CLOUDWATCH_PUT_METRIC_ALARM_TPS
 
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for change in self.changes:
-            key = f"{change.action} {change.kind}"
-            out[key] = out.get(key, 0) + 1
+    def list_owned(self) -> list[Resource]:
+        api_type = "MetricAlarm" if self.kind == METRIC else "CompositeAlarm"
+        key = "MetricAlarms" if self.kind == METRIC else "CompositeAlarms"
+        out = []
+        try:
+            pages = self.cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmNamePrefix=self.ownership.prefix, AlarmTypes=[api_type])
+            for page in pages:
+                for alarm in page.get(key, []):
+                    out.append(Resource(self.kind, alarm["AlarmName"], normal(alarm, self.kind),
+                                        {"environment": _environment_of(alarm["AlarmName"]),
+                                         "description": alarm.get("AlarmDescription") or ""}))
+        except Exception as exc:
+            raise aws_error(exc, "CloudWatch DescribeAlarms") from exc
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        return {"changes": [c.to_json() for c in self.changes], "unchanged": self.unchanged,
-                "conflicts": self.conflicts, "desired": self.desired, "counts": self.counts()}
+    def owns(self, resource: Resource) -> bool:
+        return self.ownership.owns(resource.name, resource.labels.get("description", ""))
 
-    def render(self) -> str:
-        """A readable diff: ``+`` create, ``~`` update (with old -> new per field), ``-`` delete."""
-        lines = []
-        marks = {"create": "[green]+[/]", "create-topic": "[green]+[/]", "update": "[yellow]~[/]",
-                 "delete": "[red]-[/]"}
-        for change in self.changes:
-            lines.append(f"{marks[change.action]} {change.kind} {change.name}")
-            for name, now, wanted in change.fields:
-                lines.append(f"    {name}: {_short(now)} -> {_short(wanted)}")
-        for conflict in self.conflicts:
-            lines.append(f"[magenta]![/] {conflict}")
-        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items()) or "no changes"
-        lines.append(f"Plan: {counts}; {self.unchanged} unchanged of {self.desired} alarms.")
-        return "\n".join(lines)
+    def put(self, resource: Resource) -> None:
+        spec = self.specs[resource.name]
+        request = dict(spec.request)
+        request["Tags"] = owner_tags() + [{"Key": k, "Value": v} for k, v in spec.tags.items()]
+        try:
+            if self.kind == METRIC:
+                self.cloudwatch.put_metric_alarm(**request)
+            else:
+                self.cloudwatch.put_composite_alarm(**request)
+        except Exception as exc:
+            raise aws_error(exc, "CloudWatch PutMetricAlarm" if self.kind == METRIC
+                            else "CloudWatch PutCompositeAlarm") from exc
 
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    def delete(self, resource: Resource) -> None:
+        try:
+            self.cloudwatch.delete_alarms(AlarmNames=[resource.name])
+        except Exception as exc:
+            raise aws_error(exc, "CloudWatch DeleteAlarms") from exc
 
 
-def build_plan(
-    desired: list[AlarmSpec],
-    topics: list[str],
-    current: list[dict[str, Any]],
-    existing_topics: Iterable[str],
-    owned_prefixes: list[str],
-) -> AlarmPlan:
-    """The changes that make ``current`` match ``desired``. Pure: no AWS."""
-    plan = AlarmPlan(desired=len(desired))
-    have_topics = set(existing_topics)
-    for topic in sorted(set(topics) - have_topics):
-        plan.changes.append(Change("create-topic", topic, "topic", ""))
-    by_name = {a["AlarmName"]: a for a in current}
-    wanted_names = {s.name for s in desired}
-    for spec in sorted(desired, key=lambda s: (s.kind != "metric", s.name)):
-        existing = by_name.get(spec.name)
-        if existing is None:
-            plan.changes.append(Change("create", spec.name, spec.kind, spec.environment, spec=spec))
-            continue
-        if not owned(existing.get("AlarmDescription")):
-            plan.conflicts.append(f"{spec.name}: exists but not managed by mwaa-ops; left alone")
-            continue
-        ignore = _MUTE_OWNED if spec.definition == MAINTENANCE else ()
-        now, wanted = normal(existing, spec.kind, ignore), normal(spec.request, spec.kind, ignore)
-        diff = tuple((k, now[k], wanted[k]) for k in wanted if now.get(k) != wanted[k])
-        if diff:
-            plan.changes.append(Change("update", spec.name, spec.kind, spec.environment, diff, spec))
-        else:
-            plan.unchanged += 1
-    stale = [a for a in current if a["AlarmName"] not in wanted_names and owned(a.get("AlarmDescription"))
-             and any(a["AlarmName"].startswith(p) for p in owned_prefixes)]
-    for alarm in sorted(stale, key=lambda a: (a.get("_kind") != "composite", a["AlarmName"])):
-        env = alarm["AlarmName"].split("/")[1] if "/" in alarm["AlarmName"] else ""
-        plan.changes.append(Change("delete", alarm["AlarmName"], alarm.get("_kind", "metric"), env))
-    return plan
+@dataclass
+class TopicAdapter:
+    """The configured SNS topics: created when missing, never changed or deleted."""
+
+    sns: Any
+    names: list[str]
+    existing: Callable[[], dict[str, str]]
+    kind: str = TOPIC
+    write_rate: float = SNS_CONTROL_PLANE_TPS
+
+    def list_owned(self) -> list[Resource]:
+        have = self.existing()
+        return [Resource(TOPIC, name, {"Name": name}, {"environment": ""}) for name in self.names if name in have]
+
+    def owns(self, resource: Resource) -> bool:
+        return resource.name in self.names
+
+    def put(self, resource: Resource) -> None:
+        try:
+            self.sns.create_topic(Name=resource.name, Tags=owner_tags())
+        except Exception as exc:
+            raise aws_error(exc, "SNS CreateTopic") from exc
+
+    def delete(self, resource: Resource) -> None:  # never planned: topics are out of scope for deletes
+        raise aws_error(RuntimeError("mwaa-ops does not delete SNS topics"), "SNS DeleteTopic")
 
 
-def plan_alarms(context: AlarmsContext, environment: str | None = None) -> AlarmPlan:
-    """Read the current alarms and topics, then :func:`build_plan` for the environment(s)."""
+def session_for(context: AlarmsContext, environment: str | None = None) -> SyncSession:
+    """Desired alarms and topics of the environment(s), and the adapters to reach them."""
     router = context.router()
     assert context.definitions is not None
-    desired: list[AlarmSpec] = []
-    current: list[dict[str, Any]] = []
-    prefixes = []
+    specs: dict[str, AlarmSpec] = {}
     for env in environments(context.config, environment):
-        desired.extend(router.specs(env, context.definitions.alarms))
-        prefixes.append(router.prefix(env))
-        current.extend(current_alarms(context.cloudwatch, router.prefix(env)))
-    topics = sorted({t for s in desired for t in s.topics})
-    return build_plan(desired, topics, current, context.existing_topics(), prefixes)
+        for spec in router.specs(env, context.definitions.alarms):
+            specs[spec.name] = spec
+    ownership = Ownership(prefix=f"{context.config.alarms.name_prefix}/")
+    topics = all_topic_names(context.config.alarms)
+    desired = [Resource(TOPIC, name, {"Name": name}, {"environment": ""}) for name in topics]
+    desired += [Resource(METRIC if s.kind == "metric" else COMPOSITE, s.name,
+                         normal(s.request, METRIC if s.kind == "metric" else COMPOSITE),
+                         {"environment": s.environment, "description": s.request["AlarmDescription"]})
+                for s in specs.values()]
+    adapters: list[Adapter] = [
+        TopicAdapter(context.sns, topics, context.existing_topics),
+        AlarmAdapter(METRIC, context.cloudwatch, ownership, specs),
+        AlarmAdapter(COMPOSITE, context.cloudwatch, ownership, specs),
+    ]
+
+    def in_scope(resource: Resource) -> bool:
+        if resource.kind == TOPIC:
+            return False
+        return environment is None or resource.labels.get("environment") == environment
+
+    return SyncSession(desired=desired, adapters=adapters, in_scope=in_scope)
 
 
-# CloudWatch quota: PutMetricAlarm / PutCompositeAlarm / DeleteAlarms, 3 requests a
-# second per account and region (CloudWatch service quotas); config may lower it.
-PUT_ALARM_TPS = 3.0
+def plan_alarms(context: AlarmsContext, environment: str | None = None) -> tuple[SyncSession, Plan]:
+    """The session and its plan (read calls only)."""
+    session = session_for(context, environment)
+    current = read_owned(session.adapters)
+    return session, compute_plan(session.desired, current, in_scope=session.in_scope)
 
 
-def apply_alarms(
-    context: AlarmsContext,
-    plan: AlarmPlan,
-    *,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> dict[str, Any]:
-    """Make the plan's calls, paced; returns ``{"writes": n, "counts": {...}}``.
+def _phases(plan: Plan) -> Iterable[Plan]:
+    first = [c for c in plan.changes if c.kind in (TOPIC, METRIC) and c.action != "delete"]
+    second = [c for c in plan.changes if c.kind == COMPOSITE]
+    third = [c for c in plan.changes if c.kind in (TOPIC, METRIC) and c.action == "delete"]
+    return (Plan(tuple(first)), Plan(tuple(second)), Plan(tuple(third)))
 
-    Raises :class:`~mwaa_ops.errors.AwsError` on the first call that fails for good
-    (already-made changes stay; the next apply plans the rest).
-    """
-    pacer = Pacer(min(PUT_ALARM_TPS, context.config.alarms.max_writes_per_second), context.clock)
-    writes = 0
-    total = len(plan.changes)
 
-    def call(what: str, function: Callable[..., Any], **kwargs: Any) -> Any:
-        nonlocal writes
-        for attempt in range(5):
-            context.clock.sleep(pacer.reserve())
-            try:
-                writes += 1
-                result = function(**kwargs)
-                pacer.on_success()
-                return result
-            except Exception as exc:
-                failure = classify(exc)
-                if failure.throttled and attempt < 4:
-                    pacer.on_throttle()
-                    continue
-                raise aws_error(exc, what) from exc
-        return None
+def apply_alarms(session: SyncSession, plan: Plan, clock: Clock,
+                 progress: ProgressCallback | None = None) -> ApplyResult:
+    """Apply ``plan`` in the three phases; one result with every write call counted."""
+    applier = Applier(session.adapters, clock)
+    total = ApplyResult(unchanged=plan.counts["unchanged"])
+    for phase in _phases(plan):
+        if phase.empty:
+            continue
+        result = applier.apply(phase, progress)
+        total.writes += result.writes
+        total.done.extend(result.done)
+        total.failed.update(result.failed)
+    return total
 
-    done = 0
-    topic_changes = [c for c in plan.changes if c.action == "create-topic"]
-    for change in topic_changes:
-        call("SNS CreateTopic", context.sns.create_topic, Name=change.name,
-             Tags=[{"Key": OWNED_TAG, "Value": "true"}])
-        done += 1
-        if progress:
-            progress(done, total, f"topic {change.name}")
-    if topic_changes:
-        context.forget_topics()
-    for kind in ("metric", "composite"):
-        for change in plan.changes:
-            if change.kind != kind or change.action not in ("create", "update") or change.spec is None:
-                continue
-            request = dict(change.spec.request)
-            if change.action == "create":
-                request["Tags"] = [{"Key": k, "Value": v} for k, v in change.spec.tags.items()]
-            if kind == "metric":
-                call("CloudWatch PutMetricAlarm", context.cloudwatch.put_metric_alarm, **request)
-            else:
-                call("CloudWatch PutCompositeAlarm", context.cloudwatch.put_composite_alarm, **request)
-            done += 1
-            if progress:
-                progress(done, total, f"{change.action} {change.name}")
-    deletes = [c for c in plan.changes if c.action == "delete"]
-    for kind in ("composite", "metric"):
-        names = [c.name for c in deletes if c.kind == kind]
-        for offset in range(0, len(names), DELETE_BATCH):
-            batch = names[offset : offset + DELETE_BATCH]
-            call("CloudWatch DeleteAlarms", context.cloudwatch.delete_alarms, AlarmNames=batch)
-            done += len(batch)
-            if progress:
-                progress(done, total, f"deleted {len(batch)} {kind} alarm(s)")
-    return {"writes": writes, "counts": plan.counts(), "unchanged": plan.unchanged, "conflicts": plan.conflicts}
+
+def prepare(config: Config, environment: str | None, make_client: Callable[[str], Any]) -> SyncSession:
+    """The frame's *prepare* for alarms: validated definitions, then the session."""
+    return session_for(AlarmsContext.build(config, make=make_client), environment)

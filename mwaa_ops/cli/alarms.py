@@ -54,36 +54,52 @@ def alarms() -> None:
 @alarms.command()
 @_common
 def plan(config_file: str | None, environment: str | None, endpoint_url: str | None, as_json: bool) -> None:
-    """Show what `alarms apply` would create, update or delete (no writes)."""
+    """Show what `alarms apply` would change (no write calls): alarms and topics to create,
+    update (with a field-level diff) or delete, and those unchanged."""
     from mwaa_ops.alarms.sync import plan_alarms
+    from mwaa_ops.sync.commands import render_plan
 
     try:
         context = _context(config_file, endpoint_url)
-        result = plan_alarms(context, environment)
+        _session, result = plan_alarms(context, environment)
     except MwaaOpsError as exc:
         fail(str(exc), as_json)
-    emit(result.to_json(), as_json, lambda out: out.print(result.render()))
+    emit(result.to_json(), as_json, lambda out: render_plan(result, "alarms", out))
 
 
 @alarms.command()
 @_common
 def apply(config_file: str | None, environment: str | None, endpoint_url: str | None, as_json: bool) -> None:
-    """Create, update and delete alarms and topics so they match the definitions (paced; no writes when unchanged)."""
+    """Create, update and delete mwaa-ops' alarms (and create missing topics) to match the
+    definitions: paced under CloudWatch's PutMetricAlarm quota, no write call when nothing
+    changed, alarms without the ownership marker never touched."""
     from mwaa_ops.alarms.sync import apply_alarms, plan_alarms
+    from mwaa_ops.sync.apply import ProgressEvent
+    from mwaa_ops.sync.commands import render_plan
 
     err = console(stderr=True)
+
+    def progress(event: ProgressEvent) -> None:
+        if not as_json:
+            err.print(f"[dim]{event.index}/{event.total} {event.outcome} {event.change.action} "
+                      f"{event.change.kind} {event.change.name}[/]", highlight=False)
+
     try:
         context = _context(config_file, endpoint_url)
-        result = plan_alarms(context, environment)
-        if not as_json:
-            err.print(result.render())
-        outcome = apply_alarms(context, result, progress=None if as_json else
-                               (lambda done, total, what: err.print(f"[dim]apply {done}/{total}: {what}[/]")))
+        session, planned = plan_alarms(context, environment)
+        result = apply_alarms(session, planned, context.clock, progress)
     except MwaaOpsError as exc:
         fail(str(exc), as_json)
-    emit(outcome, as_json, lambda out: out.print(
-        f"applied: {outcome['writes']} write call(s); "
-        + ", ".join(f"{k} {v}" for k, v in outcome["counts"].items())))
+
+    def render(out: Any) -> None:
+        render_plan(planned, "alarms", out)
+        for name, error in result.failed.items():
+            out.print(f"[red]failed[/] {name}: {error}", highlight=False)
+        out.print(f"alarms: {result.writes} write call(s)")
+
+    emit({"plan": planned.to_json(), "result": result.to_json()}, as_json, render)
+    if not result.ok:
+        raise SystemExit(1)
 
 
 @alarms.command()

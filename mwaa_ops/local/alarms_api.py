@@ -24,7 +24,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_ops.alarms.rule import RuleError, parse_rule
+from mwaa_ops.alarms.rule import RuleError, parse_rule, references
 
 _applied = False
 _lock = threading.Lock()
@@ -156,12 +156,12 @@ def _patch() -> None:
                                   "state_updated_timestamp", "mwaa_history", "mwaa_runtime"):
                     if hasattr(previous, attribute):
                         setattr(alarm, attribute, getattr(previous, attribute))
-                alarm.state_transitioned_timestamp = getattr(
+                alarm.state_transitioned_timestamp = getattr(  # type: ignore[attr-defined]
                     previous, "state_transitioned_timestamp", previous.state_updated_timestamp)
                 record(alarm, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update"})
             else:
                 alarm.state_value = "INSUFFICIENT_DATA"
-                alarm.state_transitioned_timestamp = alarm.state_updated_timestamp
+                alarm.state_transitioned_timestamp = alarm.state_updated_timestamp  # type: ignore[attr-defined]
                 record(alarm, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create"})
             return alarm
 
@@ -184,9 +184,13 @@ def _patch() -> None:
         params = {k: v for k, v in params.items() if v is not None}
         _validate("PutCompositeAlarm", params)
         try:
-            parse_rule(params["AlarmRule"])
+            node = parse_rule(params["AlarmRule"])
         except RuleError as exc:
             raise ValidationError(f"AlarmRule: {exc}") from None
+        missing = sorted({r.alarm for r in references(node)} - set(self.cloudwatch_backend.alarms))
+        if missing:
+            raise ValidationError(
+                f"Could not save the composite alarm as alarms {missing} in the alarm rule do not exist")
         suppressor = params.get("ActionsSuppressor")
         if suppressor is None and (
             "ActionsSuppressorWaitPeriod" in params or "ActionsSuppressorExtensionPeriod" in params
@@ -257,11 +261,15 @@ def _patch() -> None:
             result["NextToken"] = str(offset + limit)
         return ActionResult(result)
 
-    backend_cls.put_metric_alarm = put_metric_alarm
-    backend_cls.set_alarm_state = set_alarm_state
-    responses.CloudWatchResponse.put_composite_alarm = put_composite_alarm
-    responses.CloudWatchResponse.describe_alarms = describe_alarms
-    responses.CloudWatchResponse.describe_alarm_history = describe_alarm_history
+    patches: list[tuple[Any, str, Any]] = [
+        (backend_cls, "put_metric_alarm", put_metric_alarm),
+        (backend_cls, "set_alarm_state", set_alarm_state),
+        (responses.CloudWatchResponse, "put_composite_alarm", put_composite_alarm),
+        (responses.CloudWatchResponse, "describe_alarms", describe_alarms),
+        (responses.CloudWatchResponse, "describe_alarm_history", describe_alarm_history),
+    ]
+    for owner, attribute, value in patches:
+        setattr(owner, attribute, value)
 
 
 def _aware(value: Any) -> datetime:

@@ -59,23 +59,31 @@ def _context(url: str, counter: Counter, **extra: Any) -> AlarmsContext:
     return AlarmsContext.build(config, clock=FakeClock(), make=make)
 
 
+def _apply(context: AlarmsContext) -> Any:
+    session, plan = plan_alarms(context)
+    return apply_alarms(session, plan, context.clock)
+
+
 def test_default_set_apply_then_zero_writes(local: LocalEndpoint) -> None:
     counter = Counter()
     context = _context(local.url, counter)
-    plan = plan_alarms(context)
-    assert plan.counts() == {"create-topic topic": 2, "create metric": 13, "create composite": 1}
-    outcome = apply_alarms(context, plan)
-    assert counter.writes() == outcome["writes"] == 16
+    session, plan = plan_alarms(context)
+    kinds = sorted({(c.action, c.kind) for c in plan.changes})
+    assert plan.counts == {"create": 16, "update": 0, "delete": 0, "unchanged": 0}, kinds
+    assert sum(c.kind == "sns-topic" for c in plan.changes) == 2
+    assert sum(c.kind == "composite-alarm" for c in plan.changes) == 1
+    outcome = apply_alarms(session, plan, context.clock)
+    assert outcome.ok and counter.writes() == outcome.writes == 16
     # 12 alarms (the two per-DAG ones have no critical DAG here) + maintenance; 1 page
     cloudwatch = context.cloudwatch
     answer = cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prod/", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     assert (len(answer["MetricAlarms"]), len(answer["CompositeAlarms"])) == (13, 1)
     second = Counter()
     again = _context(local.url, second)
-    plan2 = plan_alarms(again)
-    assert plan2.changes == [] and plan2.unchanged == 14
-    assert apply_alarms(again, plan2)["writes"] == 0
-    assert second.writes() == 0
+    session2, plan2 = plan_alarms(again)
+    assert plan2.empty and plan2.counts["unchanged"] == 16
+    assert apply_alarms(session2, plan2, again.clock).writes == 0
+    assert second.writes() == 0 and sum(second.calls.values()) > 0  # read calls only
 
 
 def test_routing_by_severity_and_team(local: LocalEndpoint) -> None:
@@ -84,7 +92,8 @@ def test_routing_by_severity_and_team(local: LocalEndpoint) -> None:
         "alarms.team_topics": {"data": {"high": "data-oncall"}},
         "alarms.environments": {"prod": {"team": "data", "critical_dags": ["billing"]}},
     })
-    apply_alarms(context, plan_alarms(context))
+    assert _apply(context).ok
+    context.forget_topics()
     topics = context.existing_topics()
     assert set(topics) >= {"mwaa-ops-page", "mwaa-ops-notify", "data-oncall"}
     answer = context.cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prod/",
@@ -106,20 +115,21 @@ def test_routing_by_severity_and_team(local: LocalEndpoint) -> None:
         {"Name": "Environment", "Value": "prod"}, {"Name": "Function", "Value": "Scheduler"}]
     tags = context.cloudwatch.list_tags_for_resource(ResourceARN=hb["AlarmArn"])["Tags"]
     assert {t["Key"]: t["Value"] for t in tags}["Severity"] == "high"
+    assert {t["Key"]: t["Value"] for t in tags}["managed-by"] == "mwaa-ops"
 
 
 def test_changed_threshold_updates_one_alarm_and_removed_definitions_are_deleted(local: LocalEndpoint, tmp_path: Any) -> None:
     counter = Counter()
     context = _context(local.url, counter)
-    apply_alarms(context, plan_alarms(context))
+    assert _apply(context).ok
     foreign = {"AlarmName": "mwaa-ops/prod/someone-else", "MetricName": "X", "Namespace": "N", "Statistic": "Sum",
                "Period": 60, "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"}
     context.cloudwatch.put_metric_alarm(**foreign)
     changed = _context(local.url, Counter(), **{
         "alarms.environments": {"prod": {"parameters": {"max_failure_percent": 40}}}})
-    plan = plan_alarms(changed)
-    assert [(c.action, c.name) for c in plan.changes] == [("update", "mwaa-ops/prod/high/platform/task-failure-rate")]
-    assert plan.changes[0].fields == (("Threshold", 25.0, 40.0),)
+    _session, plan = plan_alarms(changed)
+    assert [(c.action, c.name) for c in plan.pending] == [("update", "mwaa-ops/prod/high/platform/task-failure-rate")]
+    assert plan.pending[0].diff == ("~ Threshold: 25.0 -> 40.0",)
     # definitions folder with only the heartbeat: the other owned alarms go, the foreign one stays
     import shutil
 
@@ -128,11 +138,11 @@ def test_changed_threshold_updates_one_alarm_and_removed_definitions_are_deleted
     folder.mkdir()
     shutil.copy(DEFAULT_DEFINITIONS_DIR / "scheduler-heartbeat-missing.yaml", folder)
     shrunk = _context(local.url, Counter(), **{"alarms.definitions_dir": str(folder)})
-    plan = plan_alarms(shrunk)
-    deleted = [c.name for c in plan.changes if c.action == "delete"]
+    session, plan = plan_alarms(shrunk)
+    deleted = [c.name for c in plan.pending if c.action == "delete"]
     assert len(deleted) == 11 and "mwaa-ops/prod/someone-else" not in deleted
-    assert [c.action for c in plan.changes if c.action != "delete"] == ["update"]  # the page's rule
-    apply_alarms(shrunk, plan)
+    assert [c.action for c in plan.pending if c.action != "delete"] == ["update"]  # the page's rule
+    assert apply_alarms(session, plan, shrunk.clock).ok  # the page drops its children before they go
     names = {a["AlarmName"] for a in shrunk.cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prod/")["MetricAlarms"]}
     assert names == {"mwaa-ops/prod/high/platform/scheduler-heartbeat-missing", "mwaa-ops/prod/maintenance",
                      "mwaa-ops/prod/someone-else"}
@@ -143,9 +153,9 @@ def test_cli_plan_apply_json(local: LocalEndpoint) -> None:
     env = {"MWAA_OPS_ENVIRONMENT": "prod", "AWS_DEFAULT_REGION": "us-east-1"}
     first = runner.invoke(cli, ["alarms", "apply", "--endpoint-url", local.url, "--json"], env=env)
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output)["writes"] == 16
+    assert json.loads(first.output)["result"]["writes"] == 16
     second = runner.invoke(cli, ["alarms", "plan", "--endpoint-url", local.url], env=env)
-    assert second.exit_code == 0 and "Plan: no changes; 14 unchanged of 14 alarms." in second.output
+    assert second.exit_code == 0 and "0 to create, 0 to update, 0 to delete, 16 unchanged" in second.output
     for command in ("plan", "apply", "backtest", "status", "mute", "unmute"):
         shown = runner.invoke(cli, ["alarms", command, "--help"])
         assert shown.exit_code == 0 and "--json" in shown.output, command

@@ -59,7 +59,7 @@ BAD = [
      "3600 x 25 = 90000 s, over CloudWatch's limit of 86400 s"),
     ("bad-period", GOOD.replace("period: 60", "period: 45"), 8, "10, 20, 30 or a multiple of 60"),
     ("bad-severity", GOOD.replace("severity: high", "severity: urgent"), 3, "severity = 'urgent'"),
-    ("bad-key", GOOD + "treshold: 4\n", 13, "treshold: unknown key"),
+    ("bad-key", GOOD + "treshold: 4\n", 13, "treshold = 4: unknown key"),
     ("m-over-n", GOOD + "datapoints_to_alarm: 4\n", 1, "datapoints_to_alarm 4 is more than evaluation_periods 3"),
     ("bad-yaml", "name: [unclosed\n", 2, "not valid YAML"),
 ]
@@ -88,7 +88,7 @@ def _math(n: int) -> str:
 
 def test_more_than_ten_metrics_in_a_math_alarm(tmp_path: Path) -> None:
     alarms, books = _write(tmp_path, "many", _math(11))
-    with pytest.raises(DefinitionError, match=r"many.yaml:1: 11 metrics: a math alarm takes at most 10"):
+    with pytest.raises(DefinitionError, match=r"many.yaml:1: .*11 metrics: a math alarm takes at most 10"):
         load_definitions(alarms, books)
     alarms, books = _write(tmp_path, "many", _math(10))
     assert load_definitions(alarms, books).alarms[0].name == "many"
@@ -96,14 +96,23 @@ def test_more_than_ten_metrics_in_a_math_alarm(tmp_path: Path) -> None:
 
 def test_missing_runbook(tmp_path: Path) -> None:
     alarms, books = _write(tmp_path, "hb", GOOD.format(name="hb"), runbook=False)
-    with pytest.raises(DefinitionError, match=r"hb.yaml:1: name: missing runbook: .*hb.md does not exist"):
+    with pytest.raises(DefinitionError, match=r"hb.yaml:1: .*missing runbook: .*hb.md does not exist"):
         load_definitions(alarms, books)
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     _write(tmp_path, "a", GOOD.format(name="a").replace("SchedulerHeartbeat", "Nope"))
     alarms, books = _write(tmp_path, "b", GOOD.format(name="b").replace("period: 60", "period: 7"))
-    with pytest.raises(DefinitionError, match=r"2 problem\(s\)"):
+    with pytest.raises(DefinitionError) as caught:
+        load_definitions(alarms, books)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2 and "a.yaml:5: metric.name = 'Nope'" in lines[0] and "b.yaml:8: period = 7" in lines[1]
+
+
+def test_file_named_after_the_alarm(tmp_path: Path) -> None:
+    alarms, books = _write(tmp_path, "hb", GOOD.format(name="other"))
+    (books / "other.md").write_text("# x\n")
+    with pytest.raises(DefinitionError, match=r"hb.yaml:1: name = 'other': the file must be named after the alarm"):
         load_definitions(alarms, books)
 
 
