@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("Agg")  # no display in a sidecar or a CI job
 
@@ -74,6 +75,28 @@ def plot_version_lag(minors: pd.DataFrame, target_days: int) -> str:
         ax.set_ylabel("days")
         ax.legend(fontsize=8, loc="upper left")
     ax.set_title("Version lag over time: days from community X.Y.0 to MWAA", fontsize=10)
+    return _png(fig)
+
+
+def plot_environment_lag(data: dict[str, Any]) -> str:
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    drawn, top = 0, 0.0
+    for item in data["environments"]:
+        points = item.get("version_lag_history", {}).get("points") or []
+        if points:
+            series = pd.Series({pd.Timestamp(day): value for day, value in points}).sort_index()
+            ax.plot(series.index, series.values, marker="o", markersize=4, label=item["environment"])
+            drawn, top = drawn + 1, max(top, float(series.max()))
+    if not drawn:
+        _empty(ax, "no DaysBehindNewestMwaa data yet\n(the agent's versions_refresh job publishes it daily)")
+    else:
+        end = pd.Timestamp(data["as_of"])
+        ax.set_xlim(end - pd.Timedelta(days=89), end + pd.Timedelta(days=1))
+        ax.set_ylim(-0.5, max(10.0, top * 1.15))
+        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%m-%d"))
+        ax.set_ylabel("days behind newest MWAA")
+        ax.legend(fontsize=8)
+    ax.set_title("Version lag over time per environment (last 90 days)", fontsize=10)
     return _png(fig)
 
 
@@ -202,6 +225,7 @@ def build(data: dict[str, Any], link: str = "") -> BuiltReport:
     tables = frames(data)
     plots = {
         "version_lag": plot_version_lag(tables["minors"], data["scorecard"]["target_days"]),
+        "environment_lag": plot_environment_lag(data),
         "end_of_support": plot_end_of_support(tables["environments"]),
         "task_failures": plot_task_failures(tables["daily"]),
         "alarm_firings": plot_alarm_firings(data["alarms"]),

@@ -60,10 +60,15 @@ class AlarmWeek:
 
 
 def window(now: datetime, days: int = HEALTH_DAYS) -> tuple[datetime, datetime, list[date]]:
-    """(start, end, days): ``days`` UTC days ending with today (today partial, up to ``now``)."""
+    """(start, end, days): ``days`` whole UTC days ending with today's midnight-to-midnight.
+
+    The end is the coming midnight, not ``now``: queries then cover today's
+    partial period (moto, unlike CloudWatch, leaves out a period that ends
+    after ``EndTime``); today simply has no data after ``now`` yet.
+    """
     first = (now - timedelta(days=days - 1)).date()
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return start, now, [first + timedelta(days=i) for i in range(days)]
+    return start, start + timedelta(days=days), [first + timedelta(days=i) for i in range(days)]
 
 
 def _find(cloudwatch: Any, namespace: str, name: str, environment: str) -> list[dict[str, Any]]:
@@ -144,6 +149,22 @@ def read_health(cloudwatch: Any, namespace: str, environment: str, now: datetime
     return health
 
 
+LAG_METRIC = "DaysBehindNewestMwaa"  # published daily by the versions_refresh job
+LAG_DAYS = 90
+
+
+def read_version_lag(cloudwatch: Any, namespace: str, environment: str, now: datetime,
+                     days: int = LAG_DAYS) -> list[tuple[str, float]]:
+    """(UTC day, days behind the newest MWAA version) for the last ``days`` days, as the
+    agent's ``versions_refresh`` job published them (daily maximum); [] when none."""
+    start, end, _ = window(now, days)
+    found = _find(cloudwatch, namespace, LAG_METRIC, environment)
+    if not found:
+        return []
+    points = _series(cloudwatch, found, "Maximum", 86400, start, end)
+    return [(stamp.date().isoformat(), value) for stamp, value in sorted(points.items())]
+
+
 def _state_changes(item: dict[str, Any]) -> tuple[str, str] | None:
     try:
         data = json.loads(item.get("HistoryData") or "{}")
@@ -158,7 +179,8 @@ def read_alarm_week(cloudwatch: Any, cloudwatch_once: Any, now: datetime) -> Ala
     ``cloudwatch_once`` is a client without retries, so an endpoint that lacks
     the call answers at once. Alarms "page" when they have actions.
     """
-    start, end, _ = window(now)
+    start, _, _ = window(now)
+    end = now
     alarms: dict[str, dict[str, Any]] = {}
     try:
         for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"]):

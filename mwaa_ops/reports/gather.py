@@ -15,12 +15,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mwaa_ops.aws import aws_error
 from mwaa_ops.clock import Clock, utc_now
 from mwaa_ops.config import Config
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.readiness import run_checks
 from mwaa_ops.readiness.environment import next_window
-from mwaa_ops.reports.collect import read_alarm_week, read_health, read_usage
+from mwaa_ops.reports.collect import read_alarm_week, read_health, read_usage, read_version_lag
 from mwaa_ops.reports.cost import estimate
 from mwaa_ops.reports.prices import load_prices
 from mwaa_ops.versions.cache import load_calendars
@@ -108,6 +111,7 @@ def gather(
             "next_maintenance_window": upcoming.isoformat() if upcoming else None,
             "last_upgrade": _last_upgrade(raw),
             "health": _health_json(read_health(cloudwatch, config.namespace, standing.environment, now)),
+            "version_lag_history": _lag_history(cloudwatch, config.namespace, standing.environment, now),
             "readiness": None,
         }
         if readiness:
@@ -163,6 +167,13 @@ def gather(
         },
         "cost": cost.to_json(),
     }
+
+
+def _lag_history(cloudwatch: Any, namespace: str, environment: str, now: datetime) -> dict[str, Any]:
+    try:
+        return {"points": read_version_lag(cloudwatch, namespace, environment, now), "error": None}
+    except (ClientError, BotoCoreError) as exc:
+        return {"points": [], "error": str(aws_error(exc, "CloudWatch DaysBehindNewestMwaa"))}
 
 
 def _health_json(health: Any) -> dict[str, Any]:

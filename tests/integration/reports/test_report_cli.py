@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from mwaa_ops.aws import make_client
 from mwaa_ops.cli.main import cli
 from mwaa_ops.config import AwsConfig
 from mwaa_ops.local import LocalEndpoint
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint("127.0.0.1", 0) as local:
-        local.reset()
-        yield local
-        local.reset()
 
 
 def test_report_cli_writes_three_files_and_prints_the_summary(tmp_path: Path, endpoint: LocalEndpoint) -> None:

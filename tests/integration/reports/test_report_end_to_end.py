@@ -10,7 +10,6 @@ import re
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,17 +28,10 @@ from tests.support.cloudwatch_read import wait_for
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "readiness"
-PLOTS = ("plot-version-lag", "plot-end-of-support", "plot-task-failures", "plot-alarm-firings")
+PLOTS = ("plot-version-lag", "plot-environment-lag", "plot-end-of-support", "plot-task-failures",
+         "plot-alarm-firings")
 FAILURES_SENT = 7
 SUCCESSES_SENT = 40
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint("127.0.0.1", 0) as local:
-        local.reset()
-        yield local
-        local.reset()
 
 
 def _publish_with_the_agent(tmp_path: Path, endpoint: LocalEndpoint) -> None:
@@ -49,7 +41,14 @@ def _publish_with_the_agent(tmp_path: Path, endpoint: LocalEndpoint) -> None:
          "--health-port", str(health_port), "--state-dir", str(tmp_path / "agent-state")],
         env={"AWS_ENDPOINT_URL": endpoint.url, "AWS_ACCESS_KEY_ID": "testing",
              "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-             "MWAA_OPS_SCHEDULER__ENABLED": "false"},
+             # The versions job runs at start and publishes DaysBehindNewestMwaa (the lag plot);
+             # its calendar sources point nowhere, so it keeps the shipped snapshot, offline.
+             "MWAA_OPS_VERSIONS__INDEX_URL": "http://127.0.0.1:9/simple/",
+             "MWAA_OPS_VERSIONS__MWAA_VERSIONS_URL": "http://127.0.0.1:9/versions.html",
+             # Only this job (a jobs table from the environment replaces the default one).
+             "MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__TRIGGER": "cron",
+             "MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__CRON": "17 4 * * *",
+             "MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__RUN_AT_START": "true"},
         log_path=tmp_path / "agent.log",
     ).start()
     try:
@@ -64,9 +63,10 @@ def _publish_with_the_agent(tmp_path: Path, endpoint: LocalEndpoint) -> None:
 
         def failures_published() -> bool:
             names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="AmazonMWAA")["Metrics"]}
-            return {"TaskInstanceFailures", "TaskInstanceSuccesses", "SchedulerHeartbeat"} <= names
+            return {"TaskInstanceFailures", "TaskInstanceSuccesses", "SchedulerHeartbeat",
+                    "DaysBehindNewestMwaa"} <= names
 
-        wait_for(failures_published, timeout=60)
+        assert wait_for(failures_published, timeout=60), agent.log()[-2000:]
         time.sleep(2.5)  # one more flush, so the agent's own request counter is published too
     finally:
         agent.stop()
@@ -96,7 +96,8 @@ def test_weekly_report_end_to_end_renders_in_chromium(tmp_path: Path, endpoint: 
     config = load_config(overrides={
         "aws.endpoint_url": endpoint.url, "state_dir": str(tmp_path / "state"),
         "report.bucket": "platform-reports", "report.sns_topic_arn": topic,
-        "readiness.constraints_url": str(FIXTURES / "constraints-{airflow}-python{python}.txt"),
+        # No constraints file for 3.3.1 offline: the requirements check warns without running pip.
+        "readiness.constraints_url": str(tmp_path / "no-constraints-{airflow}-{python}.txt"),
         "readiness.check_timeout_seconds": 60,
     }, environ={})
     now = time.time()
@@ -123,6 +124,7 @@ def test_weekly_report_end_to_end_renders_in_chromium(tmp_path: Path, endpoint: 
     assert sum(v or 0 for v in local["health"]["task_successes"]) == SUCCESSES_SENT
     assert local["health"]["has_heartbeat"] and max(v or 0 for v in local["health"]["import_errors"]) == 2
     assert data["alarms"]["firing_now"] == ["local-critical-task-failures"]
+    assert [value for _day, value in local["version_lag_history"]["points"]] == [0.0]  # on the newest
     assert [c["check"] for c in local["readiness"]["checks"]] == [
         "path", "environment", "requirements", "plugins", "dags", "configuration"]
     environment_check = next(c for c in local["readiness"]["checks"] if c["check"] == "environment")
