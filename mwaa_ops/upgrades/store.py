@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,8 +170,7 @@ class UpgradeStore:
         self.ensure_table()
         try:
             self._db.put_item(TableName=self.table, Item={
-                "pk": {"S": f"approval#{environment}"}, "approval": {"S": json.dumps(approval)},
-                "saved_at": {"N": repr(time.time())}})
+                "pk": {"S": f"approval#{environment}"}, "approval": {"S": json.dumps(approval)}})
         except (ClientError, BotoCoreError) as exc:
             raise aws_error(exc, "DynamoDB PutItem (approval)") from None
 
