@@ -159,3 +159,34 @@ def test_cli_plan_apply_json(local: LocalEndpoint) -> None:
     for command in ("plan", "apply", "backtest", "status", "mute", "unmute"):
         shown = runner.invoke(cli, ["alarms", command, "--help"])
         assert shown.exit_code == 0 and "--json" in shown.output, command
+
+
+def test_cli_mute_status_unmute_backtest(local: LocalEndpoint) -> None:
+    runner = CliRunner()
+    env = {"MWAA_OPS_ENVIRONMENT": "prod", "AWS_DEFAULT_REGION": "us-east-1"}
+    url = ["--endpoint-url", local.url]
+    assert runner.invoke(cli, ["alarms", "apply", *url, "--json"], env=env).exit_code == 0
+    muted = runner.invoke(cli, ["alarms", "mute", "--environment", "prod", "--for", "2h", "--reason", "upgrade",
+                                *url, "--json"], env=env)
+    assert muted.exit_code == 0, muted.output
+    assert json.loads(muted.output)["muted"] is True
+    status = runner.invoke(cli, ["alarms", "status", *url, "--json"], env=env)
+    (prod,) = json.loads(status.output)
+    assert prod["mute"]["muted"] and prod["mute"]["reason"] == "upgrade"
+    states = {a["alarm"]: a["state"] for a in prod["alarms"]}
+    assert states["mwaa-ops/prod/maintenance"] == "ALARM" and len(states) == 14
+    shown = runner.invoke(cli, ["alarms", "status", *url], env=env)
+    assert "prod: 14 alarms, muted until" in shown.output
+    bad = runner.invoke(cli, ["alarms", "mute", "--environment", "prod", "--for", "30d", "--reason", "x", *url], env=env)
+    assert bad.exit_code == 2 and "longer than alarms.max_mute_seconds" in bad.output
+    unmuted = runner.invoke(cli, ["alarms", "unmute", "--environment", "prod", *url, "--json"], env=env)
+    assert json.loads(unmuted.output)["muted"] is False
+    # the mute's alarm change is not a drift: plan stays empty
+    plan = runner.invoke(cli, ["alarms", "plan", *url, "--json"], env=env)
+    assert json.loads(plan.output)["counts"]["unchanged"] == 16
+    backtest = runner.invoke(cli, ["alarms", "backtest", "--days", "1", *url, "--json"], env=env)
+    assert backtest.exit_code == 0, backtest.output
+    rows = json.loads(backtest.output)["alarms"]
+    assert len(rows) == 13 and [r["pages"] for r in rows].count(True) == 1
+    heartbeat = next(r for r in rows if r["definition"] == "scheduler-heartbeat-missing")
+    assert heartbeat["firings"] == 1 and heartbeat["final_state"] == "ALARM"  # no heartbeat at all: breaching
