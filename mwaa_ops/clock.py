@@ -76,3 +76,72 @@ def utc_now(clock: Clock) -> datetime:
 def today(clock: Clock) -> date:
     """The clock's current UTC date."""
     return utc_now(clock).date()
+
+
+CLOCK_ENV = "MWAA_OPS_CLOCK"
+
+
+class AcceleratedClock:
+    """Wall time that starts at ``origin`` when the real clock read ``anchor`` and runs ``speed`` times faster.
+
+    Processes built from the same :func:`clock_from_spec` string agree on the
+    time without talking to each other, so an emulator and the driver processes
+    of a test (or a demo) share one accelerated clock. ``sleep`` sleeps
+    ``seconds / speed`` of real time.
+    """
+
+    def __init__(self, origin: float, anchor: float | None = None, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"clock speed must be > 0, got {speed}")
+        self.origin = origin
+        self.anchor = time.time() if anchor is None else anchor
+        self.speed = speed
+
+    def time(self) -> float:
+        return self.origin + (time.time() - self.anchor) * self.speed
+
+    def monotonic(self) -> float:
+        return time.monotonic() * self.speed
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds / self.speed)
+
+    def spec(self) -> str:
+        """The string that rebuilds this clock in another process (``MWAA_OPS_CLOCK``)."""
+        return f"{datetime.fromtimestamp(self.origin, UTC).isoformat()}@{self.anchor!r}x{self.speed:g}"
+
+
+def clock_from_spec(spec: str) -> AcceleratedClock:
+    """``2026-12-06T03:05:00+00:00[@<real epoch>][x<speed>]`` → a clock.
+
+    Without ``@anchor`` the clock starts at the given instant now; without
+    ``x<speed>`` it runs at real speed. Raises ``ValueError`` naming the spec.
+    """
+    text, speed = spec.strip(), 1.0
+    try:
+        if "x" in text.rsplit("@", 1)[-1] and "@" in text:
+            text, speed_text = text.rsplit("x", 1)
+            speed = float(speed_text)
+        elif "@" not in text and text.count("x") == 1:
+            text, speed_text = text.split("x")
+            speed = float(speed_text)
+        moment_text, _, anchor_text = text.partition("@")
+        moment = datetime.fromisoformat(moment_text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        anchor = float(anchor_text) if anchor_text else None
+    except ValueError as exc:
+        raise ValueError(
+            f"{CLOCK_ENV} = {spec!r}: expected ISO-TIME[@REAL-EPOCH][xSPEED], "
+            f"e.g. 2026-12-06T03:05:00Z@1764500000.0x600 ({exc})"
+        ) from None
+    return AcceleratedClock(moment.timestamp(), anchor, speed)
+
+
+def clock_from_environment(environ: dict[str, str] | None = None) -> Clock:
+    """The clock ``MWAA_OPS_CLOCK`` names, else the system clock."""
+    import os
+
+    spec = (environ if environ is not None else os.environ).get(CLOCK_ENV, "")
+    return clock_from_spec(spec) if spec else SystemClock()

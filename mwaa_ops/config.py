@@ -24,6 +24,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,6 +121,11 @@ def _default_jobs() -> dict[str, JobConfig]:
             max_runtime_seconds=1800,
         ),
         "dashboards_sync": JobConfig(interval_seconds=900, jitter_seconds=30, run_at_start=True),
+        # Every 5 minutes: is an approved upgrade due in its window? A run may take hours.
+        "upgrade_tick": JobConfig(
+            trigger="interval", interval_seconds=300, max_runtime_seconds=6 * 3600,
+        ),
+        "alarms_sync": JobConfig(trigger="interval", interval_seconds=300, run_at_start=True),
     }
 
 
@@ -166,6 +172,36 @@ class AirflowConfig(_Frozen):
         return major
 
 
+class AlarmEnvironmentConfig(_Frozen):
+    """Per-environment alarm settings: threshold parameters and the DAGs whose failure pages."""
+
+    parameters: dict[str, float | int | str] = Field(default_factory=dict)
+    critical_dags: tuple[str, ...] = ()
+    team: str = ""
+
+
+class AlarmsConfig(_Frozen):
+    """Alarm definitions, routing to SNS topics by severity and team, and the sync pace."""
+
+    definitions_dir: Path | None = None  # None: the alarms/ folder shipped with mwaa-ops
+    runbooks_dir: Path | None = None  # None: the runbooks/ folder shipped with mwaa-ops
+    runbook_url: str = ""  # base URL of the runbooks (a wiki, a repo); "" = the file path
+    name_prefix: str = Field("mwaa-ops", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    default_team: str = Field("platform", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # severity -> SNS topic name (created when missing); critical pages, the rest notify
+    topics: dict[str, str] = Field(
+        default_factory=lambda: {
+            "critical": "mwaa-ops-page",
+            "high": "mwaa-ops-notify",
+            "warning": "mwaa-ops-notify",
+        }
+    )
+    # team -> severity -> topic name: overrides ``topics`` for that team's alarms
+    team_topics: dict[str, dict[str, str]] = Field(default_factory=dict)
+    environments: dict[str, AlarmEnvironmentConfig] = Field(default_factory=dict)
+    max_mute_seconds: int = Field(7 * 86400, ge=60)
+
+
 class ReadinessConfig(_Frozen):
     """Upgrade readiness checks (docs/readiness.md)."""
 
@@ -209,6 +245,43 @@ class DashboardsConfig(_Frozen):
     alarm_prefix: str = "mwaa-ops-"
     owner: str = ""
     runbooks_url: str = ""
+class UpgradeFreezeConfig(_Frozen):
+    """A change freeze: no upgrade in a window overlapping ``[start, end)`` (UTC)."""
+
+    start: datetime
+    end: datetime
+    reason: str = "change freeze"
+
+
+class UpgradeEnvironmentConfig(_Frozen):
+    """Per-environment upgrade settings (docs/upgrades.md)."""
+
+    windows: tuple[str, ...] = ()  # DAY:HH:MM (UTC); () -> the environment's WeeklyMaintenanceWindowStart
+    window_minutes: int | None = Field(None, ge=30, le=7 * 1440)  # None -> readiness.maintenance_window_minutes
+    blackout_dates: tuple[date, ...] = ()
+    approved_target: str = ""  # an approval in config (same effect as `upgrade approve`)
+    approved_not_before: date | None = None
+
+
+class UpgradesConfig(_Frozen):
+    """Maintenance-window upgrades: windows, lease, audit trail, health gate (docs/upgrades.md)."""
+
+    environments: dict[str, UpgradeEnvironmentConfig] = Field(default_factory=dict)
+    blackout_dates: tuple[date, ...] = ()  # for every environment
+    freezes: tuple[UpgradeFreezeConfig, ...] = ()
+    rollback_minutes: int = Field(30, ge=0, le=1440)  # added to the expected duration of a step
+    lease_table: str = Field("mwaa-ops-upgrades", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    lease_seconds: int = Field(300, ge=10, le=3600)
+    audit_bucket: str = Field("mwaa-ops-audit", pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$")
+    audit_prefix: str = Field("mwaa-ops/upgrades", pattern=r"^[A-Za-z0-9._/-]*$")
+    notify_topic: str = Field("mwaa-ops-notify", pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    page_topic: str = Field("mwaa-ops-page", pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    poll_seconds: float = Field(30.0, gt=0, le=600)
+    health_settle_seconds: int = Field(600, ge=0, le=7200)
+    health_lookback_minutes: int = Field(60, ge=5, le=1440)
+    health_failure_rate_tolerance: float = Field(0.05, ge=0, le=1)
+    graceful_versions: str = ">=2.9.2"  # source versions sent WorkerReplacementStrategy=GRACEFUL
+    readiness_checks: tuple[str, ...] = ()  # () -> every readiness check
 
 
 class Config(_Frozen):
@@ -226,10 +299,12 @@ class Config(_Frozen):
     health: HealthConfig = HealthConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     versions: VersionsConfig = VersionsConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
     readiness: ReadinessConfig = ReadinessConfig()
     report: ReportConfig = ReportConfig()
     airflow: AirflowConfig = AirflowConfig()
     dashboards: DashboardsConfig = DashboardsConfig()
+    upgrades: UpgradesConfig = UpgradesConfig()
 
     @field_validator("environment")
     @classmethod
@@ -272,7 +347,7 @@ def _from_environment(environ: Mapping[str, str], sources: dict[str, str] | None
     fields = Config.model_fields
     sections = {k for k, f in fields.items() if isinstance(f.default, BaseModel)}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in (ENV_PREFIX + "CONFIG", ENV_PREFIX + "CLOCK"):
             continue
         dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
         head = dotted.split(".", 1)[0]

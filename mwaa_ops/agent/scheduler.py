@@ -42,6 +42,8 @@ JOBS: dict[str, str] = {
     "versions_refresh": "mwaa_ops.versions.job:refresh_versions_job",
     "weekly_report": "mwaa_ops.reports.job:weekly_report_job",
     "dashboards_sync": "mwaa_ops.dashboards.job:sync_dashboards_job",
+    "upgrade_tick": "mwaa_ops.upgrades.job:upgrade_tick_job",
+    "alarms_sync": "mwaa_ops.alarms.job:alarms_sync_job",
 }
 
 JOBSTORE_FILE = "scheduler.sqlite"

@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "readiness": "mwaa_ops.cli.readiness:readiness",
     "report": "mwaa_ops.cli.report:report",
     "dashboards": "mwaa_ops.dashboards.cli:dashboards",
+    "alarms": "mwaa_ops.cli.alarms:alarms",
+    "windows": "mwaa_ops.cli.upgrade:windows",
+    "upgrade": "mwaa_ops.cli.upgrade:upgrade",
 }
 
 HELP = {
@@ -37,6 +40,9 @@ HELP = {
     "readiness": "Is an environment ready to upgrade: checklist with evidence and what to do.",
     "report": "Write the weekly upgrade readiness report (Markdown, HTML, JSON).",
     "dashboards": "CloudWatch dashboards as code: plan, apply, check, preview, export.",
+    "alarms": "CloudWatch alarms, SNS routing and runbooks: plan, apply, backtest, status, mute.",
+    "windows": "An environment's next maintenance windows and why any is skipped.",
+    "upgrade": "Plan, approve and run in-place Airflow upgrades inside maintenance windows.",
 }
 
 

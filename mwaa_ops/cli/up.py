@@ -28,12 +28,19 @@ DEFAULT_ENDPOINT_PORT = 4566
     show_default=True,
     help="Port of the embedded AWS endpoint (0 picks a free one).",
 )
+@click.option(
+    "--airflow-version",
+    default=None,
+    metavar="VERSION",
+    help="Airflow version of the emulated environment (default: the newest MWAA offers).",
+)
 @agent_options
 @json_option
 def up(
     config_file: str | None,
     environment: str | None,
     endpoint_port: int,
+    airflow_version: str | None,
     as_json: bool,
     **flags: Any,
 ) -> None:
@@ -57,7 +64,7 @@ def up(
         # Seeding the embedded endpoint is not an AWS call of the agent's: not recorded
         # for the IAM proof (docs/deploy.md).
         files = seed_environment_files(make_client("s3", config.aws, record=False), config.environment)
-        seeded = endpoint.emulator.seed_environment(config.environment, **files)
+        seeded = endpoint.emulator.seed_environment(config.environment, airflow_version, **files)
     except BaseException:
         endpoint.stop()
         raise

@@ -23,6 +23,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Services whose moto app is built ahead of the first request by ``prewarm``.
 PREWARM_SERVICES = ("cloudwatch", "sns", "s3", "sqs")
+CONTROL_PREFIX = "/_mwaa-emulator/"
 
 
 def is_mwaa_request(environ: dict[str, Any]) -> bool:
@@ -36,6 +37,8 @@ class LocalDispatcher:
 
     def __init__(self, mwaa_app: WsgiApp) -> None:
         self._mwaa_app = mwaa_app
+        # The emulator's test controls (mwaa_control.py), under CONTROL_PREFIX.
+        self.control_app: WsgiApp | None = None
         self._moto_app: Any = None
         self._lock = threading.Lock()
 
@@ -55,8 +58,15 @@ class LocalDispatcher:
                     from mwaa_ops.local.metric_math import apply_metric_math
 
                     apply_metric_math()
+                    from mwaa_ops.local.alarms_api import apply_alarm_fixes
+
+                    apply_alarm_fixes()
                     self._moto_app = DomainDispatcherApplication(create_backend_app)
         return self._moto_app
+
+    def moto_loaded(self) -> bool:
+        """Whether moto has answered a request yet (nothing to evaluate before)."""
+        return self._moto_app is not None
 
     def prewarm(self, services: Iterable[str] = PREWARM_SERVICES) -> None:
         """Build moto's per-service apps now rather than on the first request."""
@@ -83,4 +93,6 @@ class LocalDispatcher:
     ) -> Iterable[bytes]:
         if is_mwaa_request(environ):
             return self._mwaa_app(environ, start_response)
+        if self.control_app is not None and environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self.control_app(environ, start_response)
         return self.moto_app()(environ, start_response)

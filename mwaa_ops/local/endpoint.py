@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mwaa_ops.clock import Clock
 from mwaa_ops.errors import EndpointError
+from mwaa_ops.local.alarm_evaluator import AlarmEvaluator
 from mwaa_ops.local.dispatcher import LocalDispatcher
 from mwaa_ops.local.mwaa_api import MwaaApiApp
 from mwaa_ops.local.mwaa_emulator import MwaaEmulator
@@ -50,6 +51,7 @@ class LocalEndpoint:
         *,
         clock: Clock | None = None,
         emulator: MwaaEmulator | None = None,
+        evaluate_alarms: bool = True,
     ) -> None:
         if not 0 <= port <= 65535:
             raise EndpointError(f"endpoint port must be 0-65535, got {port}")
@@ -57,8 +59,14 @@ class LocalEndpoint:
         self._port = port
         self.emulator = emulator or MwaaEmulator(clock)
         self.dispatcher = LocalDispatcher(MwaaApiApp(self.emulator))
+        from mwaa_ops.local.mwaa_control import MwaaControlApp
+
+        self.dispatcher.control_app = MwaaControlApp(self.emulator)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._evaluate_alarms = evaluate_alarms
+        self._clock = clock
+        self.alarm_evaluator: AlarmEvaluator | None = None
 
     @property
     def port(self) -> int:
@@ -106,6 +114,10 @@ class LocalEndpoint:
         self._thread.start()
         if prewarm:
             self.dispatcher.prewarm()
+        if self._evaluate_alarms:
+            self.alarm_evaluator = AlarmEvaluator(
+                self.url, clock=self._clock, ready=self.dispatcher.moto_loaded
+            ).start()
         event(log, logging.INFO, "endpoint_started", url=self.url)
         return self
 
@@ -115,6 +127,9 @@ class LocalEndpoint:
         self._server = self._thread = None
         if server is None:
             return
+        if self.alarm_evaluator is not None:
+            self.alarm_evaluator.stop()
+            self.alarm_evaluator = None
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -129,6 +144,9 @@ class LocalEndpoint:
         """
         self.dispatcher.reset_moto()
         self.emulator.reset()
+        from mwaa_ops.local.alarms_api import PENDING_ACTIONS
+
+        PENDING_ACTIONS.clear()
 
     def __enter__(self) -> LocalEndpoint:
         return self.start()

@@ -35,6 +35,10 @@ DEFAULT_CREATE_SECONDS = 3.0
 DEFAULT_UPDATE_SECONDS = 3.0
 DEFAULT_DELETE_SECONDS = 2.0
 DEFAULT_ROLLBACK_SECONDS = 1.0
+DEFAULT_SNAPSHOT_SECONDS = 1.0
+# InjectedFailure.final_status of a hang: the update never completes.
+HANG = "UPDATING"
+FAULT_KINDS = {"rollback": "UPDATE_FAILED", "fail": "UNAVAILABLE", "hang": HANG}
 
 # Defaults MWAA applies when CreateEnvironment leaves a member out (API reference).
 _CREATE_DEFAULTS: dict[str, Any] = {
@@ -87,8 +91,9 @@ UpdateHook = Callable[[Mapping[str, Any], Mapping[str, Any]], "InjectedFailure |
 class InjectedFailure:
     """How an injected failure ends: error code and message, and the final status.
 
-    ``final_status`` is ``UPDATE_FAILED`` (rolled back, still usable) or
-    ``UNAVAILABLE`` for updates, ``CREATE_FAILED`` for creations.
+    ``final_status`` is ``UPDATE_FAILED`` (rolled back, still usable),
+    ``UNAVAILABLE`` or ``UPDATING`` (hangs: never completes) for updates,
+    ``CREATE_FAILED`` for creations.
     """
 
     error_code: str = "INTERNAL_ERROR"
@@ -123,12 +128,15 @@ class MwaaEmulator:
         delete_seconds: float = DEFAULT_DELETE_SECONDS,
         rollback_seconds: float = DEFAULT_ROLLBACK_SECONDS,
         versions: VersionSource | None = None,
+        snapshot_seconds: float = DEFAULT_SNAPSHOT_SECONDS,
+        enforce_upgrade_rules: bool = True,
     ) -> None:
         for label, seconds in (
             ("create_seconds", create_seconds),
             ("update_seconds", update_seconds),
             ("delete_seconds", delete_seconds),
             ("rollback_seconds", rollback_seconds),
+            ("snapshot_seconds", snapshot_seconds),
         ):
             if seconds < 0:
                 raise ValueError(f"{label} must be >= 0, got {seconds}")
@@ -140,6 +148,10 @@ class MwaaEmulator:
         self.delete_seconds = delete_seconds
         self.rollback_seconds = rollback_seconds
         self._versions = versions
+        self.snapshot_seconds = snapshot_seconds
+        self.enforce_upgrade_rules = enforce_upgrade_rules
+        # UpdateEnvironment requests received per environment name, accepted or not.
+        self.update_calls: dict[str, int] = {}
         self.update_hook: UpdateHook | None = None
         self._lock = threading.RLock()
         self._envs: dict[tuple[str, str], _Env] = {}
@@ -213,19 +225,28 @@ class MwaaEmulator:
     ) -> dict[str, Any]:
         """UpdateEnvironment: validate, go ``UPDATING``, apply the changes when it completes."""
         with self._lock:
+            self.update_calls[name] = self.update_calls.get(name, 0) + 1
             env = self._find_in(name, region or self.region, _UPDATABLE, "updated")
             changes = self._validated_update(env, body)
+            upgrade = self._version_move(env, changes)
             fault = self._take(self._update_faults, name)
             if fault is None and self.update_hook is not None:
                 fault = self.update_hook(self._public(env), copy.deepcopy(changes))
             now = self.clock.time()
             env.attrs["Status"] = "UPDATING"
-            last: dict[str, Any] = {"Status": "PENDING", "CreatedAt": now}
+            last: dict[str, Any] = {"Status": "PENDING", "CreatedAt": now, "Source": "API"}
             if "WorkerReplacementStrategy" in body:
                 last["WorkerReplacementStrategy"] = body["WorkerReplacementStrategy"]
             env.attrs["LastUpdate"] = last
             due = now + self.update_seconds
-            if fault is None:
+            if upgrade:
+                # MWAA snapshots the metadata database before a version change.
+                env.attrs["Status"] = "CREATING_SNAPSHOT"
+                self._schedule(env, now + self.snapshot_seconds, lambda: self._set(env, "UPDATING"))
+                due += self.snapshot_seconds
+            if fault is not None and fault.final_status == HANG:
+                pass  # stays in UPDATING until set_status or reset
+            elif fault is None:
                 self._schedule(env, due, lambda: self._apply(env, changes))
             else:
                 if fault.final_status == "UPDATE_FAILED":
@@ -333,6 +354,29 @@ class MwaaEmulator:
                 InjectedFailure(error_code, message, final_status, environment)
             )
 
+    def inject_update_fault(
+        self, environment: str, kind: str, *, error_code: str = "", message: str = ""
+    ) -> None:
+        """The next UpdateEnvironment of ``environment`` ``rollback``s, ``fail``s or ``hang``s.
+
+        ``rollback``: UPDATING → ROLLING_BACK → UPDATE_FAILED, old version kept;
+        ``fail``: UPDATING → UNAVAILABLE; ``hang``: stays UPDATING.
+        """
+        v.check_enum(kind, "kind", tuple(FAULT_KINDS))
+        with self._lock:
+            self._update_faults.append(InjectedFailure(
+                error_code or ("INTERNAL_ERROR" if kind != "rollback" else "UPGRADE_FAILED"),
+                message or f"Injected {kind} of the update", FAULT_KINDS[kind], environment,
+            ))
+
+    def clear_update_faults(self, environment: str | None = None) -> int:
+        """Forget injected update faults (of ``environment``, or all); returns how many."""
+        with self._lock:
+            keep = [f for f in self._update_faults if environment is not None and f.environment != environment]
+            dropped = len(self._update_faults) - len(keep)
+            self._update_faults[:] = keep
+            return dropped
+
     def fail_next_create(
         self,
         environment: str | None = None,
@@ -361,6 +405,7 @@ class MwaaEmulator:
             self._update_faults.clear()
             self._create_faults.clear()
             self.update_hook = None
+            self.update_calls.clear()
 
     # ---- internals ----------------------------------------------------------
 
@@ -445,6 +490,28 @@ class MwaaEmulator:
             changes.get("MaxWorkers", env.attrs["MaxWorkers"]),
         )
         return changes
+
+    def _version_move(self, env: _Env, changes: Mapping[str, Any]) -> bool:
+        """Whether the update changes the Airflow version; refused when MWAA's in-place rules forbid it."""
+        target = changes.get("AirflowVersion")
+        if target is None or target == env.attrs["AirflowVersion"]:
+            return False
+        if self.enforce_upgrade_rules:
+            from packaging.version import Version
+
+            from mwaa_ops.versions.paths import in_place_refusal
+            from mwaa_ops.versions.rules import load_upgrade_rules
+
+            refusal = in_place_refusal(
+                Version(env.attrs["AirflowVersion"]), Version(target),
+                [Version(o) for o in self.offered_versions()], load_upgrade_rules(),
+            )
+            if refusal:
+                raise v.validation_error(
+                    f"Cannot update environment {env.attrs['Name']} from Airflow "
+                    f"{env.attrs['AirflowVersion']} to {target} in place: {refusal}"
+                )
+        return True
 
     def _checked_members(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Optional members shared by create and update, validated."""

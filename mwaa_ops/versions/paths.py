@@ -116,3 +116,38 @@ def upgrade_path(current: Version, mwaa: MwaaCalendar, rules: UpgradeRules, as_o
         kind = IN_PLACE if rules.within_major_in_place else NEW_ENVIRONMENT
         steps.append(Step(here, newest, kind, f"upgrade within {newest.major}.x"))
     return UpgradePath(current, newest, tuple(steps), tuple(notes))
+
+
+def in_place_refusal(current: Version, target: Version, offered: list[Version], rules: UpgradeRules) -> str | None:
+    """Why MWAA would refuse to move ``current`` to ``target`` in place; ``None`` when allowed.
+
+    The same rules :func:`upgrade_path` plans with, applied to one move:
+    within a major, when ``within_major.in_place``; one major up, only from
+    the newest offered patch of the rule's stepping stone (``2.11``); one major
+    down, only to that stepping-stone minor (MWAA allows 3.x -> 2.11.x).
+    ``offered`` is what MWAA supports at the moment (any order).
+    """
+    if target not in offered:
+        return f"{target} is not offered by MWAA"
+    if target == current:
+        return f"the environment already runs {target}"
+    if target.major == current.major:
+        return None if rules.within_major_in_place else f"no in-place upgrade within {current.major}.x"
+    low, high = min(current, target), max(current, target)
+    if high.major != low.major + 1:
+        return f"{current} -> {target} spans more than one major version: a new environment is needed"
+    rule = rules.major_rule(low.major, high.major)
+    if rule is None or not rule.in_place:
+        return f"no in-place move between {low.major}.x and {high.major}.x: a new environment is needed"
+    if rule.stepping_stone is None:
+        return None
+    stone = rule.stepping_stone
+    if target > current:
+        newest_stone = max((v for v in offered if (v.major, v.minor) == stone), default=None)
+        if (current.major, current.minor) != stone or current != newest_stone:
+            return (f"an in-place upgrade to {target.major}.x must start from the newest "
+                    f"{stone[0]}.{stone[1]}.x MWAA offers ({newest_stone or 'none offered'}), not {current}")
+        return None
+    if (target.major, target.minor) != stone:
+        return f"a downgrade from {current.major}.x goes only to {stone[0]}.{stone[1]}.x, not {target}"
+    return None

@@ -55,7 +55,10 @@ def test_create_get_update_delete(mwaa: Any, clock: FakeClock) -> None:
         Name="prod-1", AirflowVersion="2.11.2", WeeklyMaintenanceWindowStart="WED:23:30"
     )
     env = mwaa.get_environment(Name="prod-1")["Environment"]
-    assert (env["Status"], env["LastUpdate"]["Status"]) == ("UPDATING", "PENDING")
+    # A version change snapshots the metadata database first (snapshot_seconds, default 1 s).
+    assert (env["Status"], env["LastUpdate"]["Status"]) == ("CREATING_SNAPSHOT", "PENDING")
+    clock.advance(1)
+    assert mwaa.get_environment(Name="prod-1")["Environment"]["Status"] == "UPDATING"
     clock.advance(60)
     env = mwaa.get_environment(Name="prod-1")["Environment"]
     assert (env["Status"], env["AirflowVersion"]) == ("AVAILABLE", "2.11.2")

@@ -135,10 +135,12 @@ def test_update_applies_changes_when_done(emu: MwaaEmulator, clock: FakeClock) -
         "env1", {"AirflowVersion": "2.11.2", "WeeklyMaintenanceWindowStart": "TUE:03:30"}
     )
     env = emu.get_environment("env1")["Environment"]
-    assert env["Status"] == "UPDATING"
+    assert env["Status"] == "CREATING_SNAPSHOT"  # a version change snapshots first (1 s)
     assert env["AirflowVersion"] == "2.10.3"  # not yet
     assert env["LastUpdate"]["Status"] == "PENDING"
     assert env["LastUpdate"]["CreatedAt"] == AT
+    clock.advance(1)
+    assert status(emu, "env1") == "UPDATING"
     clock.advance(20)
     env = emu.get_environment("env1")["Environment"]
     assert (env["Status"], env["AirflowVersion"]) == ("AVAILABLE", "2.11.2")
@@ -158,7 +160,7 @@ def test_injected_update_failure_rolls_back(emu: MwaaEmulator, clock: FakeClock)
     emu.seed_environment("env1", "2.10.3")
     emu.fail_next_update("env1", error_code="UPGRADE_FAILED", message="plugins broke")
     emu.update_environment("env1", {"AirflowVersion": "2.11.2"})
-    clock.advance(20)
+    clock.advance(21)  # 1 s snapshot + 20 s update
     assert status(emu, "env1") == "ROLLING_BACK"
     clock.advance(4)
     env = emu.get_environment("env1")["Environment"]
@@ -171,7 +173,7 @@ def test_injected_update_failure_rolls_back(emu: MwaaEmulator, clock: FakeClock)
     }
     # The fault was used up, and an UPDATE_FAILED environment can be updated again.
     emu.update_environment("env1", {"AirflowVersion": "2.11.2"})
-    clock.advance(20)
+    clock.advance(21)
     assert emu.get_environment("env1")["Environment"]["AirflowVersion"] == "2.11.2"
 
 
@@ -361,3 +363,31 @@ def test_reset_forgets_everything(emu: MwaaEmulator) -> None:
     emu.update_environment("env1", {"MaxWorkers": 4})
     emu.clock.sleep(20)
     assert status(emu, "env1") == "AVAILABLE"
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "message"),
+    [("2.10.3", "3.3.1", "must start from the newest 2.11.x"),
+     ("2.11.0", "3.3.1", r"newest 2\.11\.x MWAA offers \(2\.11\.2\), not 2\.11\.0"),
+     ("3.3.1", "2.10.3", "goes only to 2.11.x")],
+    ids=["skip-stepping-stone", "old-stone-patch", "downgrade-too-far"],
+)
+def test_version_moves_mwaa_refuses_in_place(emu: MwaaEmulator, current: str, target: str, message: str) -> None:
+    emu.seed_environment("env1", current)
+    with pytest.raises(FatalAwsError, match=message):
+        emu.update_environment("env1", {"AirflowVersion": target})
+    assert status(emu, "env1") == "AVAILABLE"
+    assert emu.update_calls == {"env1": 1}
+
+
+def test_hang_and_per_environment_faults(emu: MwaaEmulator, clock: FakeClock) -> None:
+    emu.seed_environment("a", "2.10.3")
+    emu.seed_environment("b", "2.10.3")
+    emu.inject_update_fault("b", "hang")
+    emu.update_environment("a", {"AirflowVersion": "2.11.2"})
+    emu.update_environment("b", {"AirflowVersion": "2.11.2"})
+    clock.advance(3600)
+    assert status(emu, "a") == "AVAILABLE"
+    assert status(emu, "b") == "UPDATING"
+    with pytest.raises(FatalAwsError, match="kind"):
+        emu.inject_update_fault("a", "explode")

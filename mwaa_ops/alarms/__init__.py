@@ -1,0 +1,1 @@
+"""Alarms: definitions, routing to SNS, plan/apply, the evaluator and the backtest, maintenance mutes."""
