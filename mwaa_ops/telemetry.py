@@ -118,6 +118,10 @@ METRICS: dict[str, Spec] = {
                                  {"reason": ("member_cap",)}),
     "airflow_major_version": Spec("gauge", "Airflow major version the agent maps names for (2 or 3; 0 while "
                                   "unknown): airflow.major_version or detected from the traffic"),
+    "sync_writes": Spec("counter", "Write calls made by the dashboards/alarms sync jobs (0 when nothing "
+                        "changed), by kind", {"kind": ("dashboards", "alarms")}),
+    "sync_failures": Spec("counter", "Changes the dashboards/alarms sync jobs could not apply, by kind",
+                          {"kind": ("dashboards", "alarms")}),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
                      {"job": (), "outcome": ()}),
 }
