@@ -60,7 +60,7 @@ def test_cloudformation_grants_exactly_what_iam_policy_prints() -> None:
     values = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "111122223333",
               "Namespace": "AmazonMWAA", "NamePrefix": "mwaa-ops", "DagBucketName": "airflow-*",
               "ReportPrefix": "mwaa-ops/reports/", "ReportBucket": where.report_bucket,
-              "LeaseTable": "mwaa-ops-leases"}
+              "LeaseTable": "mwaa-ops-upgrades", "AuditPrefix": "mwaa-ops/upgrades/"}
     resources = cloudformation()["Resources"]
     granted: dict[str, dict[str, Any]] = {}
     for statement in resources["AgentRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
