@@ -77,6 +77,24 @@ def _only_job(job: str, **settings: str) -> dict[str, str]:
     return {prefix + key.upper(): value for key, value in {"run_at_start": "true", **settings}.items()}
 
 
+def _run_agent_job(tmp: Path, record: Path, endpoint_url: str, environment: str, job: str,
+                   env: dict[str, str], timeout: float = 120) -> None:
+    """`mwaa-ops agent` against ``endpoint_url`` until ``job`` (set up in ``env``) ran once, "ok"."""
+    health_port = free_port()
+    agent = AgentProcess(
+        ["agent", "--environment", environment, "--statsd-port", str(free_udp_port()),
+         "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
+        env={**_env(record), "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
+             "AWS_SECRET_ACCESS_KEY": "testing", **env},
+        log_path=tmp / "agent.log",
+    ).start()
+    try:
+        agent.wait_healthy(health_port)
+        assert _job_outcome(health_port, job, timeout=timeout) == "ok", agent.log()[-3000:]
+    finally:
+        assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
+
+
 def metrics_scenario(tmp: Path, record: Path) -> None:
     """The sidecar receives StatsD and publishes; a user reads it back with `mwaa-ops metrics`."""
     statsd_port, endpoint_port, health_port = free_udp_port(), free_port(), free_port()
@@ -173,23 +191,12 @@ def reports_scenario(tmp: Path, record: Path) -> None:
         endpoint.emulator.seed_environment("legacy", "2.11.2", **seed_environment_files(s3, "legacy"))
         s3.create_bucket(Bucket=REPORT_BUCKET)
         topic = make_client("sns", aws, record=False).create_topic(Name=NOTIFY_TOPIC)["TopicArn"]
-        health_port = free_port()
         jobs = "MWAA_OPS_SCHEDULER__JOBS__WEEKLY_REPORT__"
-        agent = AgentProcess(
-            ["agent", "--environment", "local", "--statsd-port", str(free_udp_port()),
-             "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
-            env={**_env(record), **_offline_readiness(tmp), "AWS_ENDPOINT_URL": endpoint.url,
-                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 # Only the weekly report (a jobs table from the environment replaces the default).
-                 jobs + "TRIGGER": "cron", jobs + "CRON": "0 8 * * 1", jobs + "RUN_AT_START": "true",
-                 "MWAA_OPS_REPORT__BUCKET": REPORT_BUCKET, "MWAA_OPS_REPORT__SNS_TOPIC_ARN": topic},
-            log_path=tmp / "agent.log",
-        ).start()
-        try:
-            agent.wait_healthy(health_port)
-            assert _job_outcome(health_port, "weekly_report", timeout=300) == "ok", agent.log()[-3000:]
-        finally:
-            assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
+        _run_agent_job(tmp, record, endpoint.url, "local", "weekly_report", timeout=300, env={
+            **_offline_readiness(tmp),
+            # Only the weekly report (a jobs table from the environment replaces the default).
+            jobs + "TRIGGER": "cron", jobs + "CRON": "0 8 * * 1", jobs + "RUN_AT_START": "true",
+            "MWAA_OPS_REPORT__BUCKET": REPORT_BUCKET, "MWAA_OPS_REPORT__SNS_TOPIC_ARN": topic})
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=REPORT_BUCKET)["Contents"]]
         assert len(keys) == 3 and all(k.startswith("mwaa-ops/reports/") for k in keys), keys
         done = _cli(record, "report", "--out", str(tmp / "out"), "--endpoint-url", endpoint.url,
@@ -242,19 +249,8 @@ def alarms_scenario(tmp: Path, record: Path) -> None:
             Namespace="AmazonMWAA", MetricName="Retired", Statistic="Sum", Period=60,
             EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
             Dimensions=[{"Name": "Environment", "Value": "local"}])
-        health_port = free_port()
-        agent = AgentProcess(
-            ["agent", "--environment", "local", "--statsd-port", str(free_udp_port()),
-             "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
-            env={**_env(record), **_agent_aws(endpoint.url),
-                 **_only_job("alarms_sync", trigger="interval", interval_seconds="300")},
-            log_path=tmp / "agent.log",
-        ).start()
-        try:
-            agent.wait_healthy(health_port)
-            assert _job_outcome(health_port, "alarms_sync", timeout=120) == "ok", agent.log()[-3000:]
-        finally:
-            assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
+        _run_agent_job(tmp, record, endpoint.url, "local", "alarms_sync",
+                       env=_only_job("alarms_sync", trigger="interval", interval_seconds="300"))
         names = {a["AlarmName"] for a in _seeding_client("cloudwatch", endpoint.url).describe_alarms(
             AlarmNamePrefix="mwaa-ops/local/")["MetricAlarms"]}
         assert names and "mwaa-ops/local/warning/platform/retired" not in names, names
@@ -317,22 +313,11 @@ rollback_minutes = 15
         _cli(record, "upgrade", "plan", "--environment", "legacy", env=settings)
         _cli(record, "upgrade", "approve", "--environment", "legacy", "--target", "2.11.2",
              "--reason", "iam proof", env=settings)
-        health_port = free_port()
-        agent = AgentProcess(
-            ["agent", "--environment", "legacy", "--statsd-port", str(free_udp_port()),
-             "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
-            env={**_env(record), **_agent_aws(endpoint.url), **settings,
-                 **_only_job("upgrade_tick", trigger="interval", interval_seconds="300",
-                             max_runtime_seconds="600")},
-            log_path=tmp / "agent.log",
-        ).start()
-        try:
-            agent.wait_healthy(health_port)
-            assert _job_outcome(health_port, "upgrade_tick", timeout=300) == "ok", agent.log()[-3000:]
-        finally:
-            assert agent.stop(signal.SIGINT) == 0, agent.log()[-3000:]
+        _run_agent_job(tmp, record, endpoint.url, "legacy", "upgrade_tick", timeout=300, env={
+            **settings, **_only_job("upgrade_tick", trigger="interval", interval_seconds="300",
+                                    max_runtime_seconds="600")})
         env = _seeding_client("mwaa", endpoint.url).get_environment(Name="legacy")["Environment"]
-        assert (env["AirflowVersion"], env["Status"]) == ("2.11.2", "AVAILABLE"), agent.log()[-3000:]
+        assert (env["AirflowVersion"], env["Status"]) == ("2.11.2", "AVAILABLE"), (tmp / "agent.log").read_text()[-3000:]
         trail = _seeding_client("s3", endpoint.url).list_objects_v2(Bucket=REPORT_BUCKET)["Contents"]
         assert [o["Key"] for o in trail if o["Key"].startswith("mwaa-ops/upgrades/legacy/")], trail
         _cli(record, "upgrade", "plan", "--environment", "legacy", env=settings)
@@ -345,10 +330,6 @@ def _seeding_client(service: str, endpoint_url: str) -> Any:
 
     aws = load_config(overrides={"aws.endpoint_url": endpoint_url, "aws.region": REGION}, environ={}).aws
     return make_client(service, aws, record=False)
-
-
-def _agent_aws(endpoint_url: str) -> dict[str, str]:
-    return {"AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 # feature -> its integration scenario; None = not written yet (pending, reported as skipped).
