@@ -205,32 +205,31 @@ def reports_scenario(tmp: Path, record: Path) -> None:
 
 
 def dashboards_scenario(tmp: Path, record: Path) -> None:
-    """The agent's dashboards_sync job (in `mwaa-ops up`) creates the dashboards; then a user
-    runs `dashboards plan`, `apply` (nothing to change: zero writes) and `check`."""
-    endpoint_port, health_port = free_port(), free_port()
-    up = AgentProcess(
-        ["up", "--statsd-port", str(free_udp_port()), "--endpoint-port", str(endpoint_port),
-         "--health-port", str(health_port), "--flush-interval", "1", "--state-dir", str(tmp / "state")],
-        env={**_env(record), **_only_job("dashboards_sync", interval_seconds="900")},
-        log_path=tmp / "up.log",
-    ).start()
-    endpoint = f"http://127.0.0.1:{endpoint_port}"
-    try:
-        up.wait_healthy(health_port)
-        assert _job_outcome(health_port, "dashboards_sync", timeout=120) == "ok", up.log()[-3000:]
+    """The agent's dashboards_sync job creates the dashboards (the fleet's, the agent's, one per
+    environment); a user runs `dashboards plan` and `apply`, which deletes a dashboard of its
+    own whose definition is gone, then `check`.
+
+    On an endpoint of the test's own without the local alarm evaluator (see alarms_scenario):
+    in `mwaa-ops up` the evaluator's DescribeAlarms every 10 s would be recorded as the agent's."""
+    from mwaa_ops.local import LocalEndpoint
+
+    with LocalEndpoint("127.0.0.1", 0, evaluate_alarms=False) as endpoint:
+        endpoint.emulator.seed_environment("local")
+        _run_agent_job(tmp, record, endpoint.url, "local", "dashboards_sync",
+                       env=_only_job("dashboards_sync", interval_seconds="900"))
         # A dashboard mwaa-ops made whose definition is gone: apply deletes it (DeleteDashboards).
-        _seeding_client("cloudwatch", endpoint).put_dashboard(
+        cloudwatch = _seeding_client("cloudwatch", endpoint.url)
+        cloudwatch.put_dashboard(
             DashboardName="mwaa-ops-retired", DashboardBody=json.dumps({"widgets": [{
                 "type": "text", "x": 0, "y": 0, "width": 6, "height": 2,
                 "properties": {"markdown": "[managed by mwaa-ops]"}}]}))
-        plan = _cli(record, "dashboards", "plan", "--endpoint-url", endpoint)
+        plan = _cli(record, "dashboards", "plan", "--endpoint-url", endpoint.url)
         assert "mwaa-ops-retired" in json.dumps(plan), plan
-        _cli(record, "dashboards", "apply", "--endpoint-url", endpoint)
-        left = _seeding_client("cloudwatch", endpoint).list_dashboards(DashboardNamePrefix="mwaa-ops-")
-        assert "mwaa-ops-retired" not in {d["DashboardName"] for d in left["DashboardEntries"]}
-        _cli(record, "dashboards", "check", "--endpoint-url", endpoint, exit_codes=(0, 1))
-    finally:
-        assert up.stop(signal.SIGINT) == 0, up.log()[-3000:]
+        _cli(record, "dashboards", "apply", "--endpoint-url", endpoint.url)
+        entries = cloudwatch.list_dashboards(DashboardNamePrefix="mwaa-ops-")["DashboardEntries"]
+        left = {d["DashboardName"] for d in entries}
+        assert left == {"mwaa-ops-fleet", "mwaa-ops-agent", "mwaa-ops-overview-local"}, left
+        _cli(record, "dashboards", "check", "--endpoint-url", endpoint.url, exit_codes=(0, 1))
 
 
 def alarms_scenario(tmp: Path, record: Path) -> None:
