@@ -11,7 +11,7 @@ import click
 from mwaa_ops.cli.common import build_config, config_option, endpoint_option
 from mwaa_ops.cli.output import compact_table, console, emit, fail, json_option, table
 from mwaa_ops.cli.plan_apply import add_plan_apply
-from mwaa_ops.clock import SystemClock
+from mwaa_ops.clock import SystemClock, utc_now
 from mwaa_ops.errors import MwaaOpsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -158,7 +158,7 @@ def mute(environment: str, duration: str, reason: str, config_file: str | None, 
 
         clock = SystemClock()
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, clock)
-        until = datetime.fromtimestamp(clock.time(), UTC) + timedelta(seconds=seconds)
+        until = utc_now(clock) + timedelta(seconds=seconds)
         muter.mute(environment, until=until, reason=reason)
         result = muter.status(environment)
     except MwaaOpsError as exc:
