@@ -118,12 +118,13 @@ METRICS: dict[str, Spec] = {
                                  {"reason": ("member_cap",)}),
     "airflow_major_version": Spec("gauge", "Airflow major version the agent maps names for (2 or 3; 0 while "
                                   "unknown): airflow.major_version or detected from the traffic"),
-    "sync_writes": Spec("counter", "Write calls made by the dashboards/alarms sync jobs (0 when nothing "
-                        "changed), by kind", {"kind": ("dashboards", "alarms")}),
-    "sync_failures": Spec("counter", "Changes the dashboards/alarms sync jobs could not apply, by kind",
-                          {"kind": ("dashboards", "alarms")}),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
                      {"job": (), "outcome": ()}),
+    # The sync frame's job wrapper (mwaa_ops/sync/job.py, docs/sync.md).
+    "sync_writes": Spec("counter", "Write calls made by the sync jobs (retries included), by kind",
+                        {"kind": ("dashboards", "alarms")}),
+    "sync_failures": Spec("counter", "Changes a sync job could not make (retried on its next run), by kind",
+                          {"kind": ("dashboards", "alarms")}),
 }
 
 _UNDOCUMENTED = "Undocumented: add a row for it to METRICS in mwaa_ops/telemetry.py"

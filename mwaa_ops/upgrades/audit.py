@@ -24,11 +24,10 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mwaa_ops.clock import Clock
+from mwaa_ops.clock import Clock, utc_now
 from mwaa_ops.logs import event
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ class AuditTrail:
 
     def record(self, what: str, reason: str = "", **fields: Any) -> dict[str, Any]:
         """Append one record (local file first, then S3)."""
-        item = {"at": datetime.fromtimestamp(self._clock.time(), UTC).isoformat(), "run_id": self.run_id,
+        item = {"at": utc_now(self._clock).isoformat(), "run_id": self.run_id,
                 "environment": self.environment, "actor": self.actor, "event": what, "reason": reason,
                 **fields}
         self._records.append(item)
@@ -118,7 +117,7 @@ class AuditTrail:
         self._guard("CloudWatch PutMetricData", lambda: self._make_client("cloudwatch").put_metric_data(  # type: ignore[misc]
             Namespace=self._config.namespace,
             MetricData=[{"MetricName": METRIC_NAME, "Value": 1.0, "Unit": "Count",
-                         "Timestamp": datetime.fromtimestamp(self._clock.time(), UTC),
+                         "Timestamp": utc_now(self._clock),
                          "Dimensions": [{"Name": "Environment", "Value": self.environment},
                                         {"Name": "Outcome", "Value": outcome}]}]))
         topics = [upgrades.notify_topic] + ([upgrades.page_topic] if page else [])
