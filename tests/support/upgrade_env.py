@@ -49,6 +49,7 @@ def upgrade_config(state_dir: Path, endpoint_url: str, **extra: Any) -> Config:
         "upgrades.lease_seconds": 900,
         "upgrades.health_settle_seconds": 120,
         "upgrades.readiness_checks": ["path"],
+        "upgrades.audit_bucket": "mwaa-ops-audit",
         **extra,
     }
     return load_config(None, overrides=overrides, environ={})
