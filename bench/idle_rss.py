@@ -236,7 +236,7 @@ def _agent_modules(pid: int) -> list[str]:
     return sorted(seen)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="idle RSS of the agent with every scheduled job configured")
     parser.add_argument("--idle", type=float, default=None,
                         help="seconds of idle after every job ran once (default: flush interval + 15 s,"
@@ -252,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.idle is None:
         args.idle = args.flush_interval + 15.0
     args.jobs = tuple(j for j in args.jobs.split(",") if j and j != "none")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     result = measure(args)
     if args.json:
         print(json.dumps(result, indent=2))
