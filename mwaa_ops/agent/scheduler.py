@@ -6,7 +6,10 @@ features register by name in :data:`JOBS`. Schedules live in a SQLite job
 store under the state directory, so a restart keeps each job's next run
 (and a run missed while the agent was down is made up once, within the
 misfire grace time). Jobs run on a thread pool, one instance at a time each,
-so a failing or slow job blocks neither the receiver nor the other jobs.
+so a failing or slow job blocks neither the receiver nor the other jobs; in
+the agent each scheduled run happens in a child process
+(:mod:`mwaa_ops.agent.job_child`, ``scheduler.isolate_jobs``), so the job's
+imports and data never stay in the sidecar (issue 15).
 Every run is logged with its outcome and duration.
 """
 
