@@ -134,6 +134,8 @@ class SchedulerConfig(_Frozen):
 
     enabled: bool = True
     jobs: dict[str, JobConfig] = Field(default_factory=_default_jobs)
+    # Scheduled runs in a child process each (agent/job_child.py): the agent keeps its idle RSS.
+    isolate_jobs: bool = True
 
 
 class VersionsConfig(_Frozen):
