@@ -242,7 +242,7 @@ class DashboardsConfig(_Frozen):
     max_workers: int = Field(10, ge=1, le=1000)
     airflow_version: str = ""
     include_mwaa_environments: bool = True
-    alarm_prefix: str = "mwaa-ops-"
+    alarm_prefix: str = ""  # "" -> "<alarms.name_prefix>/", the prefix `alarms apply` names alarms with
     owner: str = ""
     runbooks_url: str = ""
 class UpgradeFreezeConfig(_Frozen):

@@ -44,7 +44,7 @@ def shared_parameters(config: Any) -> dict[str, str]:
     return {
         "namespace": config.namespace,
         "region": config.aws.region or FALLBACK_REGION,
-        "alarm_prefix": settings.alarm_prefix,
+        "alarm_prefix": settings.alarm_prefix or f"{config.alarms.name_prefix}/",
         "owner": settings.owner,
         "runbooks_url": settings.runbooks_url,
         "dashboard_prefix": settings.prefix,
@@ -110,8 +110,9 @@ def alarm_lookup_for(client: Any) -> AlarmLookup:
             arns: list[str] = []
             try:
                 for page in client.get_paginator("describe_alarms").paginate(
-                        AlarmTypes=["MetricAlarm"], **kwargs):
+                        AlarmTypes=["MetricAlarm", "CompositeAlarm"], **kwargs):
                     arns += [a["AlarmArn"] for a in page.get("MetricAlarms", [])]
+                    arns += [a["AlarmArn"] for a in page.get("CompositeAlarms", [])]
             except (ClientError, BotoCoreError) as exc:
                 raise aws_error(exc, "CloudWatch DescribeAlarms") from None
             cache[pattern] = sorted(arns)

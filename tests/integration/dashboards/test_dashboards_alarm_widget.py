@@ -1,0 +1,29 @@
+"""The overview's alarm-status widget lists the alarms `alarms apply` created (names agree)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mwaa_ops.cli.main import cli
+from mwaa_ops.dashboards.build import prepare
+from mwaa_ops.local import LocalEndpoint
+from tests.integration.dashboards.sync_env import ENV, client, make_config
+from tests.support.fault_proxy import FaultProxy
+
+
+def test_overview_alarm_widget_shows_the_applied_alarms(proxy: FaultProxy, endpoint: LocalEndpoint,
+                                                        definitions: Path) -> None:
+    env = {"MWAA_OPS_ENVIRONMENT": ENV, "AWS_DEFAULT_REGION": "us-east-1"}
+    applied = CliRunner().invoke(cli, ["alarms", "apply", "--endpoint-url", endpoint.url, "--json"], env=env)
+    assert applied.exit_code == 0, applied.output
+    config = make_config(proxy, definitions)
+    session = prepare(config, ENV, lambda service: client(config, service))
+    overview = next(d for d in session.desired if d.name == f"mwaa-ops-overview-{ENV}")
+    widgets = overview.body["widgets"]
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    names = {arn.rsplit(":", 1)[1] for arn in alarm_widget["properties"]["alarms"]}
+    assert f"mwaa-ops/{ENV}/high/platform/scheduler-heartbeat-missing" in names
+    assert f"mwaa-ops/{ENV}/critical/platform/page" in names  # the composite page too
+    assert not any("No alarms match" in w.get("properties", {}).get("markdown", "") for w in widgets)
