@@ -193,6 +193,7 @@ def mute(environment: str, duration: str, reason: str, config_file: str | None, 
         clock = SystemClock()
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, clock)
         until = datetime.fromtimestamp(clock.time(), UTC) + timedelta(seconds=seconds)
+        muter.require_known(environment)
         muter.mute(environment, until=until, reason=reason)
         result = muter.status(environment)
     except MwaaOpsError as exc:
@@ -214,6 +215,7 @@ def unmute(environment: str, config_file: str | None, endpoint_url: str | None, 
     try:
         config = build_config(config_file, **{"aws.endpoint_url": endpoint_url})
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, SystemClock())
+        muter.require_known(environment)
         muter.unmute(environment)
         result = muter.status(environment)
     except MwaaOpsError as exc:
