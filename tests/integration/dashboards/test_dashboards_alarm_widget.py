@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mwaa_ops.cli.main import cli
+from mwaa_ops.config import load_config
 from mwaa_ops.dashboards.build import prepare
+from mwaa_ops.errors import InvalidDefinitionError
 from mwaa_ops.local import LocalEndpoint
 from tests.integration.dashboards.sync_env import ENV, client, make_config
 from tests.support.fault_proxy import FaultProxy
@@ -27,3 +30,22 @@ def test_overview_alarm_widget_shows_the_applied_alarms(proxy: FaultProxy, endpo
     assert f"mwaa-ops/{ENV}/high/platform/scheduler-heartbeat-missing" in names
     assert f"mwaa-ops/{ENV}/critical/platform/page" in names  # the composite page too
     assert not any("No alarms match" in w.get("properties", {}).get("markdown", "") for w in widgets)
+
+
+def test_default_definitions_are_found_from_any_working_directory(
+        proxy: FaultProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mwaa-ops up` started outside the checkout: the shipped dashboards/, like alarms/."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, overrides={
+        "environment": ENV, "aws.endpoint_url": proxy.url, "aws.region": "us-east-1"}, environ={})
+    session = prepare(config, None, lambda service: client(config, service))
+    assert {d.name for d in session.desired} >= {"mwaa-ops-agent", f"mwaa-ops-overview-{ENV}"}
+
+
+def test_a_missing_directory_is_named_with_its_key_and_full_path(
+        proxy: FaultProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = make_config(proxy, Path("dashbords"))
+    with pytest.raises(InvalidDefinitionError) as caught:
+        prepare(config, ENV, lambda service: client(config, service))
+    assert f"dashboards.directory = 'dashbords': not a directory ({tmp_path / 'dashbords'})" in str(caught.value)
