@@ -261,7 +261,9 @@ def _draw(props: dict[str, Any], results: list[SeriesResult], width: int, height
                 low, high, props)
         ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+        # maxticks 8: a 3 h window (the default --since) gets its 30-minute ticks without
+        # matplotlib warning that no interval fits 6 ticks (it printed on every preview)
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
         ax.grid(axis="y", color="#eaeded", linewidth=0.8)
