@@ -101,7 +101,8 @@ class MaintenanceMute:
         self._put_alarm(environment, mute_id,
                         f"Muted: {reason.strip()[:300]}\nmute-until={until.astimezone(UTC).isoformat()} "
                         f"mute-id={mute_id}")
-        self._set_state(environment, "ALARM", f"Muted until {until.isoformat()}: {reason.strip()[:200]}")
+        self._set_state(environment, "ALARM",
+                        f"Muted until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC: {reason.strip()[:200]}")
 
     def require_known(self, environment: str) -> None:
         """Raise :class:`MuteError` unless ``alarms apply`` made ``environment``'s maintenance alarm.

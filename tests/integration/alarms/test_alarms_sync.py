@@ -177,6 +177,7 @@ def test_cli_mute_status_unmute_backtest(local: LocalEndpoint) -> None:
     assert states["mwaa-ops/prod/maintenance"] == "ALARM" and len(states) == 14
     shown = runner.invoke(cli, ["alarms", "status", *url], env=env)
     assert "prod: 14 alarms, muted until" in shown.output
+    assert "+00:00" not in shown.output and "Since (UTC)" in shown.output  # times for people, not ISO
     bad = runner.invoke(cli, ["alarms", "mute", "--environment", "prod", "--for", "30d", "--reason", "x", *url], env=env)
     assert bad.exit_code == 2 and "longer than alarms.max_mute_seconds" in bad.output
     unmuted = runner.invoke(cli, ["alarms", "unmute", "--environment", "prod", *url, "--json"], env=env)
