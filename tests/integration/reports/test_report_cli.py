@@ -36,7 +36,8 @@ def test_report_cli_writes_three_files_and_prints_the_summary(tmp_path: Path, en
     assert analytics["readiness"] is None and "readiness not run" in answer["summary"][1]
     assert data["usage"]["dashboards"] == 1 and data["cost"]["lines"][2]["monthly"] == 3.0
     markdown = (out / "report.md").read_text()
-    assert "## analytics (Airflow 2.11.2)" in markdown and "Alarm history unavailable" in markdown
+    # the local endpoint answers DescribeAlarmHistory since issue 11 (moto alone did not)
+    assert "## analytics (Airflow 2.11.2)" in markdown and "Alarm firings in 7 days: 0, pages: 0" in markdown
 
 
 def test_report_cli_unknown_environment_is_reported_not_hidden(tmp_path: Path, endpoint: LocalEndpoint) -> None:
@@ -48,3 +49,6 @@ def test_report_cli_unknown_environment_is_reported_not_hidden(tmp_path: Path, e
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["environments"] == [] and any("ghost" in p for p in data["problems"])
+    # and the person who typed the name is told, not only the report's reader
+    assert any("Could not read: ghost: MWAA environment 'ghost' does not exist" in line
+               for line in json.loads(result.output)["summary"]), result.output
