@@ -30,6 +30,14 @@ def test_overview_alarm_widget_shows_the_applied_alarms(proxy: FaultProxy, endpo
     assert f"mwaa-ops/{ENV}/high/platform/scheduler-heartbeat-missing" in names
     assert f"mwaa-ops/{ENV}/critical/platform/page" in names  # the composite page too
     assert not any("No alarms match" in w.get("properties", {}).get("markdown", "") for w in widgets)
+    # the preview shows the composite page's real state, not INSUFFICIENT_DATA
+    from mwaa_ops.dashboards.preview import _alarms_html
+
+    page = f"mwaa-ops/{ENV}/critical/platform/page"
+    cloudwatch = client(config, "cloudwatch")
+    cloudwatch.set_alarm_state(AlarmName=page, StateValue="ALARM", StateReason="test")
+    shown = _alarms_html(cloudwatch, alarm_widget["properties"]["alarms"])
+    assert f'<div class="alarm ALARM">● {page} <small>ALARM</small></div>' in shown, shown
 
 
 def test_default_definitions_are_found_from_any_working_directory(

@@ -24,3 +24,13 @@ def test_time_axis_draws_without_warnings(window: timedelta, tmp_path: Path) -> 
         warnings.simplefilter("error")
         _draw({"metrics": []}, [series], 300, 150, start, END, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").stat().st_size > 0
+
+
+def test_index_lists_each_dashboard_on_its_own_line_escaped() -> None:
+    """The index ran its links together ("mwaa-ops-agentmwaa-ops-fleet...")."""
+    from mwaa_ops.dashboards.preview import INDEX
+
+    page = INDEX.render(window="w", dashboards=[{"file": "a.html", "name": "mwaa-ops-agent"},
+                                                {"file": "b.html", "name": "<b>x</b>"}])
+    assert '<li><a href="a.html">mwaa-ops-agent</a></li>' in page
+    assert "<li><a href=\"b.html\">&lt;b&gt;x&lt;/b&gt;</a></li>" in page
