@@ -120,11 +120,6 @@ METRICS: dict[str, Spec] = {
                                   "unknown): airflow.major_version or detected from the traffic"),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
                      {"job": (), "outcome": ()}),
-    # The plan/apply jobs on the shared sync frame (mwaa_ops/sync/job.py, alarms/job.py).
-    "sync_writes": Spec("counter", "Write calls made by the dashboards_sync and alarms_sync jobs, by kind",
-                        {"kind": ()}),
-    "sync_failures": Spec("counter", "Resources the sync jobs failed to write (retried next run), by kind",
-                          {"kind": ()}),
 }
 
 _UNDOCUMENTED = "Undocumented: add a row for it to METRICS in mwaa_ops/telemetry.py"
