@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     targets = mapper.resolve_series(series)  # as mwaa_ops/agent/flush.py does it
     published = sum(1 for t in targets if t)
     stages.mark("resolved", f"{published:,} published")
-    datums, dropped = build_datums(series, targets, timestamp=time.time(), storage_resolution=60)
+    from mwaa_ops.agent.flush import consume
+
+    datums, dropped = build_datums(consume(series), consume(targets), timestamp=time.time(),
+                                   storage_resolution=60)  # as mwaa_ops/agent/flush.py
     stages.mark("datums", f"{len(datums):,} datums, dropped {sum(dropped.values())}")
     requests = pack(datums, default_namespace="AmazonMWAA")
     stages.mark("packed", f"{len(requests):,} requests")

@@ -335,6 +335,17 @@ def print_table(report: dict[str, Any]) -> None:
             )
     if "ratio_ours_to_best_peer" in report["summary"]:
         console.print(f"mwaa-ops / best peer: {report['summary']['ratio_ours_to_best_peer']:.2f}")
+    idle = report.get("idle")
+    if idle:
+        if "error" in idle:
+            console.print(f"idle: error {idle['error']}")
+        else:
+            console.print(
+                f"idle (every job configured): agent {idle['agent_idle_rss_mb']:.1f} MB "
+                f"(target {idle['target_idle_mb']:g}), while the report builds {idle['agent_rss_during_report_mb'] or 0:.1f} MB, "
+                f"report child peak {idle['report_child_peak_rss_mb']:.1f} MB, endpoint (own process) "
+                f"{idle['endpoint_rss_mb']:.1f} MB"
+            )
     for memory in report.get("memory", []):
         if "error" in memory:
             console.print(f"memory {memory['distinct_names']:,} series: error {memory['error']}")
@@ -383,6 +394,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--with-peers", action="store_true", help="with --quick: run the peers too")
     parser.add_argument("--no-memory", action="store_true", help="skip the 100,000-series memory runs")
     parser.add_argument("--memory-rate", type=float, default=100_000)
+    parser.add_argument("--no-idle", action="store_true",
+                        help="skip the idle-RSS run with every scheduled job (bench/idle_rss.py, ~2 min)")
     parser.add_argument("--rcvbuf", type=int, default=DEFAULT_RCVBUF, help="socket receive buffer bytes")
     parser.add_argument("--no-install", action="store_true", help="do not install missing peers")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -393,6 +406,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = args.duration or 2.0
         args.flush_interval = args.flush_interval or 2
         args.no_memory = True
+        args.no_idle = True
         if args.receivers is None:
             args.receivers = ",".join(RECEIVERS) if args.with_peers else MwaaOps.name
     args.rates = [float(r) for r in (args.rates or ",".join(map(str, DEFAULT_RATES))).split(",") if r]
@@ -449,6 +463,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if sink is not None:
             sink.close()
+    if not args.no_idle and MwaaOps.name in receivers:
+        _say("idle: the agent with every scheduled job, 60 s flush (bench/idle_rss.py)")
+        import idle_rss
+
+        try:
+            report["idle"] = idle_rss.measure(idle_rss.parse_args([]))
+        except (SystemExit, OSError) as exc:
+            report["idle"] = {"error": str(exc)[:500]}
     report["machine"]["loadavg_after"] = _loadavg()
     report["summary"] = summarise(report["runs"], args.rates)
     output = args.output or RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

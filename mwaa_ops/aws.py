@@ -14,6 +14,7 @@ exception into the project's error tree.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,30 @@ def endpoint_for(service: str, aws: AwsConfig) -> str:
     )
 
 
+# One boto3 Session per profile and AWS_* environment, shared by every client:
+# each Session parses botocore's endpoint and partition data again, and a
+# client from a fresh Session loads its service model again (about 8 MB per
+# client, issue 15); from a shared one the second client of a service costs
+# well under 1 MB.
+_SESSIONS: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+_SESSION_LOCK = threading.Lock()
+
+
+def _session(profile: str) -> Any:
+    """The shared boto3 Session for ``profile`` and the current ``AWS_*`` variables."""
+    import boto3
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    key = (profile, environment)
+    with _SESSION_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            if len(_SESSIONS) >= 8:  # the environment changed (tests): forget the old ones
+                _SESSIONS.clear()
+            session = _SESSIONS[key] = boto3.session.Session(profile_name=profile or None)
+        return session
+
+
 def make_client(
     service: str,
     aws: AwsConfig,
@@ -113,10 +138,9 @@ def make_client(
     """
     # Imported here: boto3 is slow to load, and commands that only classify errors
     # (or never call AWS, like the offline ``versions``) should not pay for it.
-    import boto3
     from botocore.config import Config as BotoConfig
 
-    session = boto3.session.Session(profile_name=aws.profile or None)
+    session = _session(aws.profile)
     endpoint = endpoint_for(service, aws)
     region = aws.region or session.region_name or FALLBACK_REGION
     options: dict[str, Any] = {"max_pool_connections": max_pool_connections}
@@ -137,7 +161,8 @@ def make_client(
             # A local endpoint accepts any credentials; AWS itself never gets these.
             kwargs["aws_access_key_id"] = "testing"
             kwargs["aws_secret_access_key"] = "testing"
-    client = session.client(service, **kwargs)
+    with _SESSION_LOCK:  # a boto3 Session is not thread-safe; its clients are
+        client = session.client(service, **kwargs)
     record_to = os.environ.get(RECORD_ENV)
     if record_to and record:
         # Every call's IAM action and resource, for the least-privilege proof

@@ -113,6 +113,27 @@ TAG_ON_CREATE = frozenset({
     ("cloudwatch", "PutMetricAlarm"), ("cloudwatch", "PutCompositeAlarm"), ("sns", "CreateTopic"),
 })
 
+# DynamoDB TransactWriteItems has no IAM action of its own: each item is authorised as
+# the single-item action it performs, on its table (DynamoDB developer guide, "Using IAM
+# with DynamoDB transactions").
+TRANSACT_WRITE_ACTIONS = {"ConditionCheck": "ConditionCheckItem", "Put": "PutItem",
+                          "Update": "UpdateItem", "Delete": "DeleteItem"}
+
+
+def _transact_write(params: Mapping[str, Any], region: str, account: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in params.get("TransactItems") or ():
+        for kind, body in item.items():
+            table = body.get("TableName") if isinstance(body, Mapping) else None
+            entry: dict[str, Any] = {"action": f"dynamodb:{TRANSACT_WRITE_ACTIONS.get(kind, kind)}",
+                                     "resource": f"{_A}:dynamodb:{region}:{account}:table/{table}",
+                                     "context": {}, "region": region}
+            if kind not in TRANSACT_WRITE_ACTIONS or not table:
+                entry.update(resource="*", unmapped=True)
+            out.append(entry)
+    return out
+
+
 # Operations whose IAM action is not named after them.
 ACTION_NAMES: dict[tuple[str, str], str] = {
     ("s3", "ListObjectsV2"): "ListBucket",
@@ -132,6 +153,8 @@ def describe_call(
     One entry per resource (a ``DeleteAlarms`` of three alarms is three requests).
     """
     key = (prefix, operation)
+    if key == ("dynamodb", "TransactWriteItems"):
+        return _transact_write(params, region, account)
     action_name = ACTION_NAMES.get(key, operation)
     if prefix == "s3" and operation == "GetObject" and params.get("VersionId"):
         action_name = "GetObjectVersion"

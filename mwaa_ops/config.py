@@ -134,6 +134,8 @@ class SchedulerConfig(_Frozen):
 
     enabled: bool = True
     jobs: dict[str, JobConfig] = Field(default_factory=_default_jobs)
+    # Scheduled runs in a child process each (agent/job_child.py): the agent keeps its idle RSS.
+    isolate_jobs: bool = True
 
 
 class VersionsConfig(_Frozen):
@@ -242,7 +244,7 @@ class DashboardsConfig(_Frozen):
     max_workers: int = Field(10, ge=1, le=1000)
     airflow_version: str = ""
     include_mwaa_environments: bool = True
-    alarm_prefix: str = ""  # "" -> "<alarms.name_prefix>/", the prefix `alarms apply` names alarms with
+    alarm_prefix: str = ""  # "" -> "<alarms.name_prefix>/", the prefix of mwaa-ops' own alarm names
     owner: str = ""
     runbooks_url: str = ""
 class UpgradeFreezeConfig(_Frozen):
@@ -272,7 +274,8 @@ class UpgradesConfig(_Frozen):
     rollback_minutes: int = Field(30, ge=0, le=1440)  # added to the expected duration of a step
     lease_table: str = Field("mwaa-ops-upgrades", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     lease_seconds: int = Field(300, ge=10, le=3600)
-    audit_bucket: str = Field("mwaa-ops-audit", pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$")
+    # "" -> report.bucket (where the IaC templates keep the trail); both empty: local file only.
+    audit_bucket: str = Field("", pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$")
     audit_prefix: str = Field("mwaa-ops/upgrades", pattern=r"^[A-Za-z0-9._/-]*$")
     notify_topic: str = Field("mwaa-ops-notify", pattern=r"^[A-Za-z0-9_-]{1,256}$")
     page_topic: str = Field("mwaa-ops-page", pattern=r"^[A-Za-z0-9_-]{1,256}$")

@@ -15,9 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from mwaa_ops.aws import aws_error, make_client
 from mwaa_ops.clock import Clock
 from mwaa_ops.config import Config
+from mwaa_ops.metric_data import batch_results, query_batches
 
-# GetMetricData takes at most 500 queries per call (CloudWatch API reference).
-MAX_QUERIES_PER_CALL = 500
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -162,25 +161,17 @@ def _query(
                 "ReturnData": True,
             })
     results: dict[str, dict[str, Any]] = {}
-    batches = [queries[i:i + MAX_QUERIES_PER_CALL] for i in range(0, len(queries), MAX_QUERIES_PER_CALL)]
+    batches = query_batches(queries)
     iterator: Any = batches
     if progress and len(batches) > 1:
         from rich.progress import track
 
         iterator = track(batches, description="Reading CloudWatch", transient=True)
     for batch in iterator:
-        kwargs: dict[str, Any] = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end,
-                                  "ScanBy": "TimestampDescending"}
-        while True:
-            response = client.get_metric_data(**kwargs)
-            for result in response.get("MetricDataResults", []):
-                entry = results.setdefault(result["Id"], {"Timestamps": [], "Values": []})
-                entry["Timestamps"].extend(result.get("Timestamps", []))
-                entry["Values"].extend(result.get("Values", []))
-            token = response.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
+        for result in batch_results(client, batch, start, end, scan_by="TimestampDescending"):
+            entry = results.setdefault(result["Id"], {"Timestamps": [], "Values": []})
+            entry["Timestamps"].extend(result.get("Timestamps", []))
+            entry["Values"].extend(result.get("Values", []))
 
     def values(label: str, i: int) -> list[float]:
         return [float(v) for v in results.get(f"{label}_{i}", {}).get("Values", [])]

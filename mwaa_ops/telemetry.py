@@ -120,6 +120,11 @@ METRICS: dict[str, Spec] = {
                                   "unknown): airflow.major_version or detected from the traffic"),
     "job_runs": Spec("counter", "Scheduler job runs, by job and outcome (ok, partial, failed, overran)",
                      {"job": (), "outcome": ()}),
+    # The sync frame's job wrapper (mwaa_ops/sync/job.py, docs/sync.md).
+    "sync_writes": Spec("counter", "Write calls made by the sync jobs (retries included), by kind",
+                        {"kind": ("dashboards", "alarms")}),
+    "sync_failures": Spec("counter", "Changes a sync job could not make (retried on its next run), by kind",
+                          {"kind": ("dashboards", "alarms")}),
 }
 
 _UNDOCUMENTED = "Undocumented: add a row for it to METRICS in mwaa_ops/telemetry.py"

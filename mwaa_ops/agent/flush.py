@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,6 +29,18 @@ class _Mapper(Protocol):
 
 
 BuildDatums = Callable[..., tuple[list[Datum], dict[str, int]]]
+
+
+def consume(items: list[Any]) -> Iterator[Any]:
+    """Yield ``items`` in order, removing each from the list as it goes.
+
+    The flush hands the aggregates and their targets to ``build_datums`` this
+    way, so each aggregate is released once merged instead of living until all
+    100,000 datums exist (issue 15: the flush's peak).
+    """
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def interval_start(now: float, interval: float) -> float:
@@ -80,8 +92,10 @@ class FlushCycle:
         # Targets aligned with the series list: no per-key dict for 100k series.
         targets = self._mapper.resolve_series(series) if series else []
         rewritten: dict[str, int] = {}
+        n_series = len(series)
         datums, dropped = self._build_datums(
-            series, targets, timestamp=timestamp, storage_resolution=self._resolution, rewritten=rewritten
+            consume(series), consume(targets), timestamp=timestamp, storage_resolution=self._resolution,
+            rewritten=rewritten,
         )
         if rewritten:
             self._telemetry.add_many("dimension_values_rewritten", rewritten, "reason")
@@ -91,7 +105,7 @@ class FlushCycle:
         self._telemetry.inc("datums_aggregated", len(datums))
         if dropped:
             self._telemetry.add_many("datums_dropped", dropped, "reason")
-        result = FlushResult(timestamp, len(series), len(datums), dict(dropped))
+        result = FlushResult(timestamp, n_series, len(datums), dict(dropped))
         event(
             log,
             logging.DEBUG,

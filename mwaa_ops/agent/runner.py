@@ -102,7 +102,8 @@ class Agent:
                 make_client=self.make_client,
             )
             self.scheduler = AgentScheduler(
-                config.scheduler.jobs, context, state_dir=config.state_dir
+                config.scheduler.jobs, context, state_dir=config.state_dir,
+                isolate=config.scheduler.isolate_jobs,
             )
         self._stop = threading.Event()
         self._flush_thread = threading.Thread(target=self._flush_loop, name="flush", daemon=True)

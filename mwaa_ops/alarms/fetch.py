@@ -21,8 +21,8 @@ from typing import Any
 from mwaa_ops.alarms.evaluator import Point, Rule
 from mwaa_ops.alarms.math import compile_expression, evaluate_series
 from mwaa_ops.aws import aws_error
+from mwaa_ops.metric_data import metric_data_results
 
-MAX_QUERIES = 500  # GetMetricData: MetricDataQueries per request
 BAND_HISTORY_SECONDS = 86400
 _BAND = re.compile(r"ANOMALY_DETECTION_BAND\(\s*(\w+)\s*(?:,\s*([0-9.]+))?\s*\)")
 _PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d+)?|100)$")
@@ -79,29 +79,15 @@ def _queries(alarm: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str, str, 
 
 def _get(cloudwatch: Any, queries: list[dict[str, Any]], start: float, end: float) -> dict[str, dict[float, float]]:
     out: dict[str, dict[float, float]] = {q["Id"]: {} for q in queries}
-    for offset in range(0, len(queries), MAX_QUERIES):
-        chunk = [{**q, "ReturnData": True} for q in queries[offset : offset + MAX_QUERIES]]
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "MetricDataQueries": chunk,
-                "StartTime": datetime.fromtimestamp(start, UTC),
-                "EndTime": datetime.fromtimestamp(end, UTC),
-                "ScanBy": "TimestampAscending",
-            }
-            if token:
-                kwargs["NextToken"] = token
-            try:
-                answer = cloudwatch.get_metric_data(**kwargs)
-            except Exception as exc:
-                raise aws_error(exc, "CloudWatch GetMetricData") from exc
-            for result in answer.get("MetricDataResults", []):
-                series = out.setdefault(result["Id"], {})
-                for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                    series[stamp.timestamp()] = float(value)
-            token = answer.get("NextToken")
-            if not token:
-                break
+    wanted = [{**q, "ReturnData": True} for q in queries]
+    try:
+        for result in metric_data_results(cloudwatch, wanted, datetime.fromtimestamp(start, UTC),
+                                          datetime.fromtimestamp(end, UTC), scan_by="TimestampAscending"):
+            series = out.setdefault(result["Id"], {})
+            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+                series[stamp.timestamp()] = float(value)
+    except Exception as exc:
+        raise aws_error(exc, "CloudWatch GetMetricData") from exc
     return out
 
 

@@ -1,4 +1,4 @@
-"""Alarms and SNS topics on the sync frame (:mod:`mwaa_ops.sync`): adapters, session, phased apply.
+"""Alarms and SNS topics on the sync frame (:mod:`mwaa_ops.sync`): adapters and the session.
 
 Three resource kinds, one adapter each:
 
@@ -13,31 +13,33 @@ Three resource kinds, one adapter each:
   alarm gets no call. The maintenance alarm's metric dimensions and
   description belong to the mute (:mod:`mwaa_ops.alarms.mute`) and are not compared.
 
-The frame plans everything at once; :func:`apply_alarms` applies that plan in
-three phases because CloudWatch refuses a composite alarm whose rule names
-alarms that do not exist yet ("Could not save the composite alarm as alarms
-... in the alarm rule do not exist"): topics and metric alarms first, then the
-composites (created, updated or deleted), then the metric alarms to delete.
+The frame plans and applies everything (:func:`mwaa_ops.sync.session.apply_session`);
+the session gives it the kinds in dependency order (:data:`ORDER`), because
+CloudWatch refuses a composite alarm whose rule names alarms that do not exist
+yet ("Could not save the composite alarm as alarms ... in the alarm rule do not
+exist"): topics, metric alarms, then composites are created or updated, and
+only then are composites, metric alarms (and never topics) deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mwaa_ops.alarms.context import AlarmsContext
 from mwaa_ops.alarms.routing import MAINTENANCE, AlarmSpec, all_topic_names, environments
 from mwaa_ops.aws import aws_error
-from mwaa_ops.clock import Clock
 from mwaa_ops.config import Config
-from mwaa_ops.sync.apply import Adapter, Applier, ApplyResult, ProgressCallback, read_owned
+from mwaa_ops.sync.apply import Adapter
 from mwaa_ops.sync.ownership import Ownership, owner_tags
-from mwaa_ops.sync.plan import Plan, Resource, compute_plan
+from mwaa_ops.sync.plan import Resource
 from mwaa_ops.sync.rates import CLOUDWATCH_PUT_METRIC_ALARM_TPS, SNS_CONTROL_PLANE_TPS
 from mwaa_ops.sync.session import SyncSession
 
 METRIC, COMPOSITE, TOPIC = "metric-alarm", "composite-alarm", "sns-topic"
+# Dependency order for the frame's apply: an alarm's actions name topics, a composite's rule names alarms.
+ORDER = (TOPIC, METRIC, COMPOSITE)
 _METRIC_KEYS = ("AlarmDescription", "ActionsEnabled", "AlarmActions", "OKActions", "InsufficientDataActions",
                 "Namespace", "MetricName", "Dimensions", "Statistic", "ExtendedStatistic", "Period", "Unit",
                 "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
@@ -201,36 +203,7 @@ def session_for(context: AlarmsContext, environment: str | None = None) -> SyncS
             return False
         return environment is None or resource.labels.get("environment") == environment
 
-    return SyncSession(desired=desired, adapters=adapters, in_scope=in_scope)
-
-
-def plan_alarms(context: AlarmsContext, environment: str | None = None) -> tuple[SyncSession, Plan]:
-    """The session and its plan (read calls only)."""
-    session = session_for(context, environment)
-    current = read_owned(session.adapters)
-    return session, compute_plan(session.desired, current, in_scope=session.in_scope)
-
-
-def _phases(plan: Plan) -> Iterable[Plan]:
-    first = [c for c in plan.changes if c.kind in (TOPIC, METRIC) and c.action != "delete"]
-    second = [c for c in plan.changes if c.kind == COMPOSITE]
-    third = [c for c in plan.changes if c.kind in (TOPIC, METRIC) and c.action == "delete"]
-    return (Plan(tuple(first)), Plan(tuple(second)), Plan(tuple(third)))
-
-
-def apply_alarms(session: SyncSession, plan: Plan, clock: Clock,
-                 progress: ProgressCallback | None = None) -> ApplyResult:
-    """Apply ``plan`` in the three phases; one result with every write call counted."""
-    applier = Applier(session.adapters, clock)
-    total = ApplyResult(unchanged=plan.counts["unchanged"])
-    for phase in _phases(plan):
-        if phase.empty:
-            continue
-        result = applier.apply(phase, progress)
-        total.writes += result.writes
-        total.done.extend(result.done)
-        total.failed.update(result.failed)
-    return total
+    return SyncSession(desired=desired, adapters=adapters, in_scope=in_scope, order=ORDER)
 
 
 def prepare(config: Config, environment: str | None, make_client: Callable[[str], Any]) -> SyncSession:

@@ -10,7 +10,8 @@ import click
 
 from mwaa_ops.cli.common import build_config, config_option, endpoint_option
 from mwaa_ops.cli.output import compact_table, console, emit, fail, json_option, table
-from mwaa_ops.clock import SystemClock
+from mwaa_ops.cli.plan_apply import add_plan_apply
+from mwaa_ops.clock import SystemClock, utc_now
 from mwaa_ops.errors import MwaaOpsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,55 +62,20 @@ def alarms() -> None:
     """CloudWatch alarms from alarms/*.yaml, routed to SNS by severity and team, with runbooks."""
 
 
-@alarms.command()
-@_common
-def plan(config_file: str | None, environment: str | None, endpoint_url: str | None, as_json: bool) -> None:
-    """Show what `alarms apply` would change (no write calls): alarms and topics to create,
-    update (with a field-level diff) or delete, and those unchanged."""
-    from mwaa_ops.alarms.sync import plan_alarms
-    from mwaa_ops.sync.commands import render_plan
+def _prepare(config: Any, environment: str | None, make_client: Callable[[str], Any]) -> Any:
+    from mwaa_ops.alarms.sync import prepare
 
-    try:
-        context = _context(config_file, endpoint_url)
-        _session, result = plan_alarms(context, environment)
-    except MwaaOpsError as exc:
-        fail(str(exc), as_json)
-    emit(result.to_json(), as_json, lambda out: render_plan(result, "alarms", out))
+    return prepare(config, environment, make_client)
 
 
-@alarms.command()
-@_common
-def apply(config_file: str | None, environment: str | None, endpoint_url: str | None, as_json: bool) -> None:
-    """Create, update and delete mwaa-ops' alarms (and create missing topics) to match the
-    definitions: paced under CloudWatch's PutMetricAlarm quota, no write call when nothing
-    changed, alarms without the ownership marker never touched."""
-    from mwaa_ops.alarms.sync import apply_alarms, plan_alarms
-    from mwaa_ops.sync.apply import ProgressEvent
-    from mwaa_ops.sync.commands import render_plan
-
-    err = console(stderr=True)
-
-    def progress(event: ProgressEvent) -> None:
-        if not as_json:
-            err.print(f"[dim]{event.index}/{event.total} {event.outcome} {event.change.action} "
-                      f"{event.change.kind} {event.change.name}[/]", highlight=False)
-
-    try:
-        context = _context(config_file, endpoint_url)
-        session, planned = plan_alarms(context, environment)
-        result = apply_alarms(session, planned, context.clock, progress)
-    except MwaaOpsError as exc:
-        fail(str(exc), as_json)
-
-    def render(out: Any) -> None:
-        render_plan(planned, "alarms", out)
-        for name, error in result.failed.items():
-            out.print(f"[red]failed[/] {name}: {error}", highlight=False)
-        out.print(f"alarms: {result.writes} write call(s)")
-
-    emit({"plan": planned.to_json(), "result": result.to_json()}, as_json, render)
-    if not result.ok:
-        raise SystemExit(1)
+add_plan_apply(
+    alarms, noun="alarms", prepare=_prepare,
+    plan_help="Show what `alarms apply` would change (no write calls): alarms and topics to create, "
+              "update (with a field-level diff) or delete, and those unchanged.",
+    apply_help="Create, update and delete mwaa-ops' alarms (and create missing topics) to match the "
+               "definitions: paced under CloudWatch's PutMetricAlarm quota, no write call when nothing "
+               "changed, alarms without the ownership marker never touched.",
+)
 
 
 @alarms.command()
@@ -202,7 +168,7 @@ def mute(environment: str, duration: str, reason: str, config_file: str | None, 
 
         clock = SystemClock()
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, clock)
-        until = datetime.fromtimestamp(clock.time(), UTC) + timedelta(seconds=seconds)
+        until = utc_now(clock) + timedelta(seconds=seconds)
         muter.require_known(environment)
         muter.mute(environment, until=until, reason=reason)
         result = muter.status(environment)

@@ -16,7 +16,7 @@ costs a whole request.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -60,7 +60,7 @@ class _Merged:
 
 def build_datums(
     series: Iterable[SeriesAggregate],
-    targets: Sequence[tuple[Target, ...]],
+    targets: Iterable[tuple[Target, ...]],
     *,
     timestamp: float,
     storage_resolution: int,
@@ -72,7 +72,9 @@ def build_datums(
     rewritten to values CloudWatch accepts, by reason (``non_ascii``,
     ``control_character``, ``blank``, ``too_long``).
 
-    ``targets[i]`` is where ``series[i]`` goes (as
+    ``series`` and ``targets`` are read once, in step (the agent passes
+    :func:`mwaa_ops.agent.flush.consume` iterators, so each aggregate is freed
+    once merged). ``targets[i]`` is where ``series[i]`` goes (as
     :meth:`NameMapper.resolve_series` returns them); an empty tuple is not
     published. ``scale`` of each target converts the StatsD value (e.g. ms to
     seconds).

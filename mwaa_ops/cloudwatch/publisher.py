@@ -252,7 +252,9 @@ class Publisher:
             on_wire += 1
         result = {"spooled": spooled, "dropped": dropped, "on_wire": on_wire,
                   "spool_datums": self._spool.datums}
-        event(log, logging.INFO, "publisher_abandoned", spooled=spooled, dropped=dropped,
+        # Info only when something was left over: a clean stop (or a failed start) stays quiet.
+        level = logging.INFO if (spooled or dropped or on_wire or result["spool_datums"]) else logging.DEBUG
+        event(log, level, "publisher_abandoned", spooled=spooled, dropped=dropped,
               on_wire=on_wire, spool_datums=result["spool_datums"])
         with self._cond:
             self._abandon_result = result

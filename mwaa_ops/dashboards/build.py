@@ -65,6 +65,7 @@ def shared_parameters(config: Any) -> dict[str, str]:
     return {
         "namespace": config.namespace,
         "region": config.aws.region or FALLBACK_REGION,
+        # Alarm names are <alarms.name_prefix>/<environment>/... (alarms/routing.py).
         "alarm_prefix": settings.alarm_prefix or f"{config.alarms.name_prefix}/",
         "owner": settings.owner,
         "runbooks_url": settings.runbooks_url,
@@ -132,8 +133,7 @@ def alarm_lookup_for(client: Any) -> AlarmLookup:
             try:
                 for page in client.get_paginator("describe_alarms").paginate(
                         AlarmTypes=["MetricAlarm", "CompositeAlarm"], **kwargs):
-                    arns += [a["AlarmArn"] for a in page.get("MetricAlarms", [])]
-                    arns += [a["AlarmArn"] for a in page.get("CompositeAlarms", [])]
+                    arns += [a["AlarmArn"] for a in page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])]
             except (ClientError, BotoCoreError) as exc:
                 raise aws_error(exc, "CloudWatch DescribeAlarms") from None
             cache[pattern] = sorted(arns)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from mwaa_ops.dashboards.data import Line, SeriesResult, fetch, widget_lines
@@ -169,7 +169,3 @@ class _Lister:
                 raise aws_error(exc, "CloudWatch ListMetrics") from None
             self._cache[key] = [list(d) for d in found]
         return self._cache[key]
-
-
-def utc_now_from(clock: Any) -> datetime:
-    return datetime.fromtimestamp(clock.time(), UTC)

@@ -8,10 +8,10 @@ import click
 
 from mwaa_ops.cli.common import config_option, endpoint_option, environment_option
 from mwaa_ops.cli.output import emit, fail, json_option, table
+from mwaa_ops.cli.plan_apply import add_plan_apply
 from mwaa_ops.dashboards.build import prepare
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.readback import parse_duration
-from mwaa_ops.sync.commands import add_plan_apply
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +29,7 @@ add_plan_apply(dashboards, noun="dashboards", prepare=prepare)
 
 def _session(config_file: str | None, environment: str | None, endpoint_url: str | None,
              as_json: bool) -> tuple[Any, Any]:
-    from mwaa_ops.sync.commands import open_session
+    from mwaa_ops.cli.plan_apply import open_session
 
     try:
         return open_session(prepare, config_file, environment, endpoint_url)

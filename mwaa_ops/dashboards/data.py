@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mwaa_ops.readback import MAX_QUERIES_PER_CALL
+from mwaa_ops.metric_data import metric_data_results
 
 
 @dataclass(frozen=True)
@@ -85,24 +85,14 @@ def fetch(client: Any, lines: list[Line], start: datetime, end: datetime) -> lis
 
     queries = [line.query() for line in lines]
     merged: dict[tuple[str, str], SeriesResult] = {}
-    for offset in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries[offset:offset + MAX_QUERIES_PER_CALL],
-                                  "StartTime": start, "EndTime": end,
-                                  "ScanBy": "TimestampAscending"}
-        while True:
-            try:
-                answer = client.get_metric_data(**kwargs)
-            except (ClientError, BotoCoreError) as exc:
-                raise aws_error(exc, "CloudWatch GetMetricData") from None
-            for result in answer.get("MetricDataResults", []):
-                key = (result["Id"], result.get("Label", result["Id"]))
-                entry = merged.setdefault(key, SeriesResult(key[0], key[1], [], []))
-                entry.timestamps.extend(result.get("Timestamps", []))
-                entry.values.extend(float(v) for v in result.get("Values", []))
-            token = answer.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
+    try:
+        for result in metric_data_results(client, queries, start, end, scan_by="TimestampAscending"):
+            key = (result["Id"], result.get("Label", result["Id"]))
+            entry = merged.setdefault(key, SeriesResult(key[0], key[1], [], []))
+            entry.timestamps.extend(result.get("Timestamps", []))
+            entry.values.extend(float(v) for v in result.get("Values", []))
+    except (ClientError, BotoCoreError) as exc:
+        raise aws_error(exc, "CloudWatch GetMetricData") from None
     for entry in merged.values():
         pairs = sorted(zip(entry.timestamps, entry.values, strict=True))
         entry.timestamps = [t for t, _ in pairs]

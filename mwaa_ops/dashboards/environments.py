@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from mwaa_ops.errors import ConfigError
+from mwaa_ops.errors import ConfigError, EnvironmentNotFoundError
 
 CLASSES_FILE = "mwaa-environment-classes.csv"
 MWAA, SELF_MANAGED = "mwaa", "self-managed"
@@ -119,17 +119,12 @@ def discover_environments(
 
 
 def _get_environment(client: Any, name: str) -> EnvironmentParams | None:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from mwaa_ops.aws import aws_error
+    from mwaa_ops.versions.environments import describe_environment
 
     try:
-        environment = client.get_environment(Name=name)["Environment"]
-    except (ClientError, BotoCoreError) as exc:
-        error = aws_error(exc, "MWAA GetEnvironment")
-        if error.code == "ResourceNotFoundException":
-            return None  # deleted between the list and the get
-        raise error from None
+        environment = describe_environment(client, name)
+    except EnvironmentNotFoundError:
+        return None  # deleted between the list and the get
     return EnvironmentParams(
         name=environment.get("Name", name),
         kind=MWAA,

@@ -26,7 +26,10 @@ DEFAULT_PREFIX = "mwaa-ops"
 DEFAULT_DAG_BUCKET = "airflow-*"
 # The config's report.prefix default ("mwaa-ops/reports"; keys are <prefix>/<date>/<file>).
 DEFAULT_REPORT_PREFIX = "mwaa-ops/reports/"
-DEFAULT_LEASE_TABLE = "mwaa-ops-leases"
+# The config's upgrades.lease_table default (partition key "pk"; docs/upgrades.md).
+DEFAULT_LEASE_TABLE = "mwaa-ops-upgrades"
+# The config's upgrades.audit_prefix default ("mwaa-ops/upgrades"; keys <prefix>/<env>/<run>.jsonl).
+DEFAULT_AUDIT_PREFIX = "mwaa-ops/upgrades/"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Placeholders:
     report_bucket: str = "mwaa-ops-reports-*"
     report_prefix: str = DEFAULT_REPORT_PREFIX
     lease_table: str = DEFAULT_LEASE_TABLE
+    audit_bucket: str = ""  # "" -> the report bucket (the template keeps the trail there)
+    audit_prefix: str = DEFAULT_AUDIT_PREFIX
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def values(self) -> dict[str, str]:
@@ -80,7 +85,8 @@ class Placeholders:
             "namespace": self.namespace, "partition": self.partition, "region": self.region,
             "account": self.account, "prefix": self.prefix, "dag_bucket": self.dag_bucket,
             "report_bucket": self.report_bucket, "report_prefix": self.report_prefix,
-            "lease_table": self.lease_table, **self.extra,
+            "lease_table": self.lease_table, "audit_bucket": self.audit_bucket or self.report_bucket,
+            "audit_prefix": self.audit_prefix, **self.extra,
         }
 
 

@@ -2,8 +2,9 @@
 
 Both create what mwaa-ops needs in an account: the agent's IAM role with the
 least-privilege policy of ``permissions.yaml`` (all features), the SNS topics
-alarms page and notify through, the DynamoDB table of upgrade-driver leases and
-the S3 bucket of reports, with parameters/variables for the environment names,
+alarms page and notify through (``<prefix>-page``, ``<prefix>-notify``), the DynamoDB
+table of upgrade leases, runs and approvals (``<prefix>-upgrades``, key ``pk``) and
+the S3 bucket of reports and the upgrade audit trail, with parameters/variables for the environment names,
 namespace, name prefix, DAG bucket and notification endpoints.
 ``deploy/cloudformation/mwaa-ops.yaml`` and ``deploy/terraform/main.tf.json``
 are these functions' output (a test keeps them equal).
@@ -20,11 +21,23 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mwaa_ops.deploy.iam import DEFAULT_PREFIX, DEFAULT_REPORT_PREFIX, Statement, statements_for
+from mwaa_ops.deploy.iam import (
+    DEFAULT_AUDIT_PREFIX,
+    DEFAULT_PREFIX,
+    DEFAULT_REPORT_PREFIX,
+    Statement,
+    statements_for,
+)
 
 # Where the agent's role can be assumed from: ECS tasks and EKS Pod Identity.
 TRUSTED_SERVICES = ("ecs-tasks.amazonaws.com", "pods.eks.amazonaws.com")
-TOPICS = {"critical": "PagingTopic", "notify": "NotifyTopic"}
+# <NamePrefix>-<suffix>: the config's defaults alarms.topics / upgrades.page_topic, notify_topic
+# ("mwaa-ops-page", "mwaa-ops-notify").
+TOPICS = {"page": "PagingTopic", "notify": "NotifyTopic"}
+# The upgrade store's table: <NamePrefix>-upgrades (config upgrades.lease_table), partition key
+# "pk" (mwaa_ops/upgrades/store.py).
+LEASE_TABLE_SUFFIX = "upgrades"
+LEASE_KEY = "pk"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -33,6 +46,7 @@ CFN_VALUES = {
     "namespace": "${Namespace}", "prefix": "${NamePrefix}", "dag_bucket": "${DagBucketName}",
     "report_bucket": "${ReportBucket}", "report_prefix": "${ReportPrefix}",
     "lease_table": "${LeaseTable}", "environment": "${Env}",
+    "audit_bucket": "${ReportBucket}", "audit_prefix": "${AuditPrefix}",
 }
 TF_VALUES = {
     "partition": "${data.aws_partition.current.partition}",
@@ -42,6 +56,7 @@ TF_VALUES = {
     "dag_bucket": "${var.dag_bucket_name}", "report_bucket": "${aws_s3_bucket.reports.bucket}",
     "report_prefix": "${var.report_prefix}", "lease_table": "${aws_dynamodb_table.leases.name}",
     "environment": "${e}",
+    "audit_bucket": "${aws_s3_bucket.reports.bucket}", "audit_prefix": "${var.audit_prefix}",
 }
 
 
@@ -105,11 +120,10 @@ def cloudformation(features: Sequence[str] | None = None) -> dict[str, Any]:
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "TableName": {"Fn::Sub": "${NamePrefix}-leases"},
+                "TableName": {"Fn::Sub": f"${{NamePrefix}}-{LEASE_TABLE_SUFFIX}"},
                 "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [{"AttributeName": "environment", "AttributeType": "S"}],
-                "KeySchema": [{"AttributeName": "environment", "KeyType": "HASH"}],
-                "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+                "AttributeDefinitions": [{"AttributeName": LEASE_KEY, "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": LEASE_KEY, "KeyType": "HASH"}],
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                 "Tags": [{"Key": "managed-by", "Value": "mwaa-ops"}],
             },
@@ -131,8 +145,10 @@ def cloudformation(features: Sequence[str] | None = None) -> dict[str, Any]:
     }
     for suffix, logical in TOPICS.items():
         resources[logical] = {"Type": "AWS::SNS::Topic", "Properties": {
+            # Exactly the tags alarms apply creates topics with (CreateTopic of an existing
+            # topic with other tags fails).
             "TopicName": {"Fn::Sub": f"${{NamePrefix}}-{suffix}"},
-            "Tags": [{"Key": "managed-by", "Value": "mwaa-ops"}, {"Key": "severity", "Value": suffix}]}}
+            "Tags": [{"Key": "managed-by", "Value": "mwaa-ops"}]}}
         endpoint = f"{logical.replace('Topic', '')}Endpoint"
         resources[f"{logical}Subscription"] = {
             "Type": "AWS::SNS::Subscription", "Condition": f"Has{endpoint}",
@@ -161,11 +177,14 @@ def cloudformation(features: Sequence[str] | None = None) -> dict[str, Any]:
             "DagBucketName": {"Type": "String", "Default": "airflow-*",
                               "Description": "MWAA's source bucket (names start with airflow-)"},
             "ReportPrefix": {"Type": "String", "Default": DEFAULT_REPORT_PREFIX,
-                             "Description": "Key prefix of reports and the audit trail"},
+                             "Description": "Key prefix of the weekly reports (config report.prefix + /)"},
+            "AuditPrefix": {"Type": "String", "Default": DEFAULT_AUDIT_PREFIX,
+                            "Description": "Key prefix of the upgrade audit trail in the report bucket "
+                                           "(config upgrades.audit_prefix + /)"},
             "NotificationProtocol": {"Type": "String", "Default": "email",
                                      "AllowedValues": ["email", "https", "sqs", "lambda"]},
             "PagingEndpoint": {"Type": "String", "Default": "",
-                               "Description": "Subscribed to the critical (paging) topic; empty: none"},
+                               "Description": "Subscribed to the paging topic; empty: none"},
             "NotifyEndpoint": {"Type": "String", "Default": "",
                                "Description": "Subscribed to the notify topic; empty: none"},
         },
@@ -207,6 +226,7 @@ def terraform(features: Sequence[str] | None = None) -> dict[str, Any]:
             "name_prefix": {"type": "string", "default": DEFAULT_PREFIX},
             "dag_bucket_name": {"type": "string", "default": "airflow-*"},
             "report_prefix": {"type": "string", "default": DEFAULT_REPORT_PREFIX},
+            "audit_prefix": {"type": "string", "default": DEFAULT_AUDIT_PREFIX},
             "notification_protocol": {"type": "string", "default": "email"},
             "paging_endpoint": {"type": "string", "default": ""},
             "notify_endpoint": {"type": "string", "default": ""},
@@ -229,20 +249,19 @@ def terraform(features: Sequence[str] | None = None) -> dict[str, Any]:
                 "name": "mwaa-ops", "role": "${aws_iam_role.agent.id}",
                 "policy": "${jsonencode(local.policy)}"}},
             "aws_sns_topic": {
-                "critical": {"name": "${var.name_prefix}-critical", "tags": {**tags, "severity": "critical"}},
-                "notify": {"name": "${var.name_prefix}-notify", "tags": {**tags, "severity": "notify"}}},
+                "page": {"name": "${var.name_prefix}-page", "tags": tags},
+                "notify": {"name": "${var.name_prefix}-notify", "tags": tags}},
             "aws_sns_topic_subscription": {
                 "paging": {"count": "${var.paging_endpoint == \"\" ? 0 : 1}",
-                           "topic_arn": "${aws_sns_topic.critical.arn}",
+                           "topic_arn": "${aws_sns_topic.page.arn}",
                            "protocol": "${var.notification_protocol}", "endpoint": "${var.paging_endpoint}"},
                 "notify": {"count": "${var.notify_endpoint == \"\" ? 0 : 1}",
                            "topic_arn": "${aws_sns_topic.notify.arn}",
                            "protocol": "${var.notification_protocol}", "endpoint": "${var.notify_endpoint}"}},
             "aws_dynamodb_table": {"leases": {
-                "name": "${var.name_prefix}-leases", "billing_mode": "PAY_PER_REQUEST",
-                "hash_key": "environment",
-                "attribute": [{"name": "environment", "type": "S"}],
-                "ttl": {"attribute_name": "expires_at", "enabled": True},
+                "name": f"${{var.name_prefix}}-{LEASE_TABLE_SUFFIX}", "billing_mode": "PAY_PER_REQUEST",
+                "hash_key": LEASE_KEY,
+                "attribute": [{"name": LEASE_KEY, "type": "S"}],
                 "point_in_time_recovery": {"enabled": True}, "tags": tags}},
             "aws_s3_bucket": {"reports": {
                 "bucket": "${var.name_prefix}-reports-${data.aws_caller_identity.current.account_id}-"
@@ -255,7 +274,7 @@ def terraform(features: Sequence[str] | None = None) -> dict[str, Any]:
         },
         "output": {
             "role_arn": {"value": "${aws_iam_role.agent.arn}"},
-            "paging_topic_arn": {"value": "${aws_sns_topic.critical.arn}"},
+            "paging_topic_arn": {"value": "${aws_sns_topic.page.arn}"},
             "notify_topic_arn": {"value": "${aws_sns_topic.notify.arn}"},
             "lease_table_name": {"value": "${aws_dynamodb_table.leases.name}"},
             "report_bucket_name": {"value": "${aws_s3_bucket.reports.bucket}"},

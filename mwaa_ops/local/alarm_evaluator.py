@@ -67,7 +67,9 @@ class AlarmEvaluator:
             from mwaa_ops.config import AwsConfig
 
             aws = AwsConfig(endpoint_url=self.endpoint_url, region=self.region)
-            self._clients = (make_client("cloudwatch", aws, max_attempts=2), make_client("sns", aws, max_attempts=2))
+            # CloudWatch's own evaluation, not the agent's calls: never recorded for the IAM proof.
+            self._clients = (make_client("cloudwatch", aws, max_attempts=2, record=False),
+                             make_client("sns", aws, max_attempts=2, record=False))
         return self._clients
 
     def _backend(self) -> Any:

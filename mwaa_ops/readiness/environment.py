@@ -8,36 +8,24 @@ alarm definitions write into both). A critical alarm fails the check; any
 other firing alarm warns.
 
 The maintenance window starts at ``WeeklyMaintenanceWindowStart`` (``DAY:HH:MM``
-UTC) and lasts ``readiness.maintenance_window_minutes``; the check passes
+UTC, read by :mod:`mwaa_ops.maintenance_window`) and lasts ``readiness.maintenance_window_minutes``; the check passes
 when ``readiness.expected_upgrade_minutes`` fits in it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_ops.aws import aws_error
+from mwaa_ops.maintenance_window import next_start
 from mwaa_ops.readiness.context import ReadinessContext
 from mwaa_ops.readiness.model import FAIL, PASS, WARN, CheckResult
 
 NAME = "environment"
-DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _RUNNING_UPDATE = frozenset({"PENDING", "IN_PROGRESS"})
-
-
-def next_window(start: str, now: datetime) -> datetime | None:
-    """The next start of the weekly window ``DAY:HH:MM`` (UTC) at or after ``now``; None if malformed."""
-    try:
-        day, hour, minute = start.split(":")
-        weekday = DAYS.index(day.upper())
-        when = now.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
-    except ValueError:
-        return None
-    when += timedelta(days=(weekday - now.weekday()) % 7)
-    return when if when >= now else when + timedelta(days=7)
 
 
 def _dimensions(alarm: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,7 +92,7 @@ def check_environment(ctx: ReadinessContext) -> CheckResult:
             problems.append((WARN, f"alarm(s) firing: {', '.join(other)}",
                              "look at each firing alarm (and its runbook) before upgrading"))
     window = env.get("WeeklyMaintenanceWindowStart")
-    start = next_window(window, ctx.now) if window else None
+    start = next_start(window, ctx.now) if window else None
     if start is None:
         problems.append((WARN, f"no usable maintenance window ({window!r})",
                          "set WeeklyMaintenanceWindowStart"))

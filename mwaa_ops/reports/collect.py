@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mwaa_ops.aws import aws_error, classify
+from mwaa_ops.metric_data import batch_results, query_batches
 from mwaa_ops.reports.cost import DAYS_PER_MONTH, Usage
 
 MakeClient = Callable[..., Any]
@@ -34,7 +35,6 @@ HEARTBEAT_GAP_MINUTES = 5  # a minute-bucket run without heartbeats this long co
 PUT_REQUESTS_METRIC = "AgentPutMetricDataRequests"
 # PutMetricData takes at most 1000 datums per request (CloudWatch API reference).
 DATUMS_PER_REQUEST = 1000
-_QUERIES_PER_CALL = 500  # GetMetricData MetricDataQueries limit
 
 
 @dataclass
@@ -84,22 +84,14 @@ def _series(cloudwatch: Any, metrics: list[dict[str, Any]], stat: str, period: i
             start: datetime, end: datetime) -> dict[datetime, float]:
     """One series: ``stat`` per ``period`` summed (or max'ed) over ``metrics``."""
     out: dict[datetime, float] = {}
-    for offset in range(0, len(metrics), _QUERIES_PER_CALL):
-        batch = metrics[offset:offset + _QUERIES_PER_CALL]
+    for batch in query_batches(metrics):
         queries = [{"Id": f"m{i}", "ReturnData": True,
                     "MetricStat": {"Metric": {k: m[k] for k in ("Namespace", "MetricName", "Dimensions")},
                                    "Period": period, "Stat": stat}} for i, m in enumerate(batch)]
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end}
-        while True:
-            answer = cloudwatch.get_metric_data(**kwargs)
-            for result in answer.get("MetricDataResults", []):
-                for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                    key = stamp.astimezone(UTC)
-                    out[key] = max(out.get(key, value), value) if stat == "Maximum" else out.get(key, 0.0) + value
-            token = answer.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
+        for result in batch_results(cloudwatch, queries, start, end):
+            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+                key = stamp.astimezone(UTC)
+                out[key] = max(out.get(key, value), value) if stat == "Maximum" else out.get(key, 0.0) + value
     return out
 
 

@@ -21,8 +21,8 @@ from mwaa_ops.aws import aws_error
 from mwaa_ops.clock import Clock, utc_now
 from mwaa_ops.config import Config
 from mwaa_ops.errors import MwaaOpsError
+from mwaa_ops.maintenance_window import next_start
 from mwaa_ops.readiness import run_checks
-from mwaa_ops.readiness.environment import next_window
 from mwaa_ops.reports.collect import read_alarm_week, read_health, read_usage, read_version_lag
 from mwaa_ops.reports.cost import estimate
 from mwaa_ops.reports.prices import load_prices
@@ -93,7 +93,7 @@ def gather(
         say(f"{standing.environment}: environment, health")
         raw = describe_environment(mwaa, standing.environment)
         window_start = raw.get("WeeklyMaintenanceWindowStart")
-        upcoming = next_window(window_start, now) if window_start else None
+        upcoming = next_start(window_start, now) if window_start else None
         item: dict[str, Any] = {
             "environment": standing.environment,
             "mwaa_status": standing.environment_status,

@@ -66,8 +66,9 @@ logger = logging.getLogger("mwaa_ops.statsd")
 DEFAULT_WINDOW_LINES = 32_768
 # ... and bytes, so that long lines cannot make the window big.
 WINDOW_MAX_BYTES = 4 * 1024 * 1024
-# Bounds of the parse caches (entries); a full cache is cleared and refilled.
-LINE_CACHE_MAX = 250_000
+# Bounds of the parse caches (entries): a full line cache admits nothing more until
+# the flush clears it; a full head cache is cleared and refilled.
+LINE_CACHE_MAX = 50_000
 HEAD_CACHE_MAX = 250_000
 # A parse cache holding more entries than this at a flush is cleared there:
 # a busy Airflow repeats a few thousand to a few tens of thousands of lines, so
@@ -211,8 +212,8 @@ class Aggregator:
             if len(last) + len(interval.gauges) > self._max_series:
                 last.clear()  # bound memory: keep only the gauges of this interval
             last.update(interval.gauges)
-            if len(self._line_cache) > CACHE_KEEP_AT_FLUSH:
-                self._line_cache = {}
+            if len(self._line_cache) >= min(CACHE_KEEP_AT_FLUSH, LINE_CACHE_MAX):
+                self._line_cache = {}  # full: refill with the next interval's lines
             if len(self._head_cache) > CACHE_KEEP_AT_FLUSH:
                 self._head_cache = {}
         out: list[SeriesAggregate] = []
@@ -432,12 +433,15 @@ class Aggregator:
         if len(line) > self._max_line_bytes:
             return (_K_REJECT, _p.LINE_TOO_LONG)
         cache = self._line_cache
-        if len(cache) >= LINE_CACHE_MAX:
-            cache.clear()
+        # A full cache admits no more lines until the flush clears it: past the
+        # working set of a busy Airflow, new lines are mostly seen once, and
+        # caching them only costs memory (issue 15: ~200 bytes a line).
+        admit = len(cache) < LINE_CACHE_MAX
         parts = _p.split_line(line)
         if isinstance(parts, str):
             e: tuple[Any, ...] = (_K_REJECT, parts)
-            cache[line] = e
+            if admit:
+                cache[line] = e
             return e
         name_part, values_part, tail = parts
         # Neither part contains the first ":", so joining on it is unambiguous.
@@ -447,7 +451,8 @@ class Aggregator:
             head = self._resolve_head(head_key, name_part, tail)
         kind = head[0]
         if kind >= _K_REJECT:
-            cache[line] = head
+            if admit:
+                cache[line] = head
             return head
         if kind == _K_TIMER and b"_" not in values_part:
             try:
@@ -462,7 +467,8 @@ class Aggregator:
         )
         if isinstance(parsed, str):
             e = (_K_REJECT, parsed)
-            cache[line] = e
+            if admit:
+                cache[line] = e
             return e
         values, deltas = parsed
         key = head[1]
@@ -479,7 +485,8 @@ class Aggregator:
             e = (_K_GAUGE, key, _G_DELTA, sum(values), None)
         else:
             e = (_K_GAUGE, key, _G_MIXED, 0.0, tuple(zip(deltas, values, strict=True)))
-        cache[line] = e
+        if admit:
+            cache[line] = e
         return e
 
     def _resolve_head(self, head_key: bytes, name_part: bytes, tail: bytes) -> tuple[Any, ...]:

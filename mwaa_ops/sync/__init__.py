@@ -12,8 +12,10 @@ Every operations feature has one shape (see docs/sync.md):
   paced under the API's rate limit (:mod:`.rates`), zero writes when nothing
   changed, never touching a resource without the ownership marker
   (:mod:`.ownership`).
-* :mod:`.commands` and :mod:`.job` — the ``plan``/``apply`` click pair and the
-  APScheduler job wrapper.
+* :mod:`.session` and :mod:`.job` — one plan/apply run (with the order in
+  which kinds are applied) and the APScheduler job wrapper. The ``plan``/``apply``
+  click pair lives with the other commands, in :mod:`mwaa_ops.cli.plan_apply`.
 
-Nothing here imports boto3 or a feature package: features import the frame.
+Nothing here imports boto3, the CLI or a feature package: features and the CLI
+import the frame.
 """

@@ -7,11 +7,19 @@ share: the order of calls, pacing at the adapter's documented write rate
 transient failures, the write-call count, the ownership check before any
 update or delete, and progress reporting. A plan with nothing pending makes
 no call at all.
+
+Order: by default the plan's own (deletes, creates, updates). When kinds
+depend on each other (a composite alarm's rule names metric alarms, an alarm
+action names an SNS topic), the feature gives the kinds in dependency order
+(``Applier(..., order=("sns-topic", "metric-alarm", "composite-alarm"))``):
+creates and updates then go kind by kind in that order, and deletes come
+after all of them, in the reverse order, so nothing is written before what it
+names exists, and nothing is deleted while something still names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -95,15 +103,17 @@ def read_owned(adapters: Iterable[Adapter]) -> list[Resource]:
 class Applier:
     """Runs plans; one :class:`Pacer` per resource kind, living across plans."""
 
-    def __init__(self, adapters: Iterable[Adapter], clock: Clock) -> None:
+    def __init__(self, adapters: Iterable[Adapter], clock: Clock, *, order: Sequence[str] = ()) -> None:
         self._adapters: Mapping[str, Adapter] = {a.kind: a for a in adapters}
         self._clock = clock
+        self._order = tuple(order)
         self._pacers = {kind: Pacer(a.write_rate, clock) for kind, a in self._adapters.items()}
 
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyResult:
-        """Make the plan's pending changes; failures are recorded, the rest carries on."""
+        """Make the plan's pending changes (in :func:`apply_order`); failures are recorded,
+        the rest carries on."""
         result = ApplyResult(unchanged=plan.counts["unchanged"])
-        pending = plan.pending
+        pending = apply_order(plan.pending, self._order)
         for index, change in enumerate(pending, start=1):
             adapter = self._adapters.get(change.kind)
             key = f"{change.kind}/{change.name}"
@@ -153,6 +163,25 @@ class Applier:
             pacer.on_success()
             return ""
         return "not attempted"  # pragma: no cover - the loop always returns
+
+
+def apply_order(changes: Sequence[Change], order: Sequence[str] = ()) -> tuple[Change, ...]:
+    """``changes`` in the order they are applied, for kinds listed in dependency order.
+
+    Empty ``order``: as given (the plan's order). Otherwise creates and updates
+    kind by kind as ``order`` lists them, then deletes kind by kind in reverse;
+    a kind not listed comes after the listed ones for writes and before them for
+    deletes. Within one kind and action the given order is kept (a stable sort).
+    """
+    if not order:
+        return tuple(changes)
+    rank = {kind: i for i, kind in enumerate(order)}
+
+    def key(change: Change) -> tuple[int, int]:
+        position = rank.get(change.kind, len(order))
+        return (1, -position) if change.action == "delete" else (0, position)
+
+    return tuple(sorted(changes, key=key))
 
 
 def _refusal(adapter: Adapter, change: Change) -> str:

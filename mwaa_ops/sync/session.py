@@ -27,6 +27,8 @@ class SyncSession:
     # Labels list items in diffs (e.g. a widget's title); see plan.diff_lines.
     item_key: Callable[[Any], str | None] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Kinds in dependency order (see apply.apply_order); empty: the plan's order.
+    order: tuple[str, ...] = ()
 
 
 Prepare = Callable[[Any, "str | None", Callable[[str], Any]], SyncSession]
@@ -44,5 +46,11 @@ def apply_session(
 ) -> tuple[Plan, ApplyResult]:
     """Plan, then apply what is pending; returns both."""
     plan = plan_session(session)
-    result = Applier(session.adapters, clock).apply(plan, progress)
-    return plan, result
+    return plan, apply_plan(session, plan, clock, progress)
+
+
+def apply_plan(
+    session: SyncSession, plan: Plan, clock: Clock, progress: ProgressCallback | None = None
+) -> ApplyResult:
+    """Apply a plan already made for ``session`` (e.g. one shown first), in the session's order."""
+    return Applier(session.adapters, clock, order=session.order).apply(plan, progress)

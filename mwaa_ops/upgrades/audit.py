@@ -5,7 +5,7 @@ Each record is one JSON object: ``at`` (ISO UTC, the driver's clock), ``run_id``
 ``reason`` (why) and event-specific fields. Records are appended to
 ``<state_dir>/upgrades/audit.jsonl`` (flushed and fsynced: the local copy
 survives a kill) and the run's records are written to
-``s3://<upgrades.audit_bucket>/<upgrades.audit_prefix>/<env>/<run_id>.jsonl``
+``s3://<upgrades.audit_bucket or report.bucket>/<upgrades.audit_prefix>/<env>/<run_id>.jsonl``
 after each record (S3 has no append; a run has tens of records).
 
 At the start and end of a run the trail also publishes the CloudWatch
@@ -24,11 +24,10 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mwaa_ops.clock import Clock
+from mwaa_ops.clock import Clock, utc_now
 from mwaa_ops.logs import event
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ class AuditTrail:
 
     def record(self, what: str, reason: str = "", **fields: Any) -> dict[str, Any]:
         """Append one record (local file first, then S3)."""
-        item = {"at": datetime.fromtimestamp(self._clock.time(), UTC).isoformat(), "run_id": self.run_id,
+        item = {"at": utc_now(self._clock).isoformat(), "run_id": self.run_id,
                 "environment": self.environment, "actor": self.actor, "event": what, "reason": reason,
                 **fields}
         self._records.append(item)
@@ -118,7 +117,7 @@ class AuditTrail:
         self._guard("CloudWatch PutMetricData", lambda: self._make_client("cloudwatch").put_metric_data(  # type: ignore[misc]
             Namespace=self._config.namespace,
             MetricData=[{"MetricName": METRIC_NAME, "Value": 1.0, "Unit": "Count",
-                         "Timestamp": datetime.fromtimestamp(self._clock.time(), UTC),
+                         "Timestamp": utc_now(self._clock),
                          "Dimensions": [{"Name": "Environment", "Value": self.environment},
                                         {"Name": "Outcome", "Value": outcome}]}]))
         topics = [upgrades.notify_topic] + ([upgrades.page_topic] if page else [])
@@ -134,7 +133,8 @@ class AuditTrail:
 
     def _to_s3(self) -> None:
         upgrades = self._config.upgrades
-        if self._make_client is None or not upgrades.audit_bucket:
+        bucket = upgrades.audit_bucket or self._config.report.bucket
+        if self._make_client is None or not bucket:
             return
         key = f"{upgrades.audit_prefix.strip('/')}/{self.environment}/{self.run_id}.jsonl".lstrip("/")
         body = "".join(json.dumps(r, default=str) + "\n" for r in self._records).encode()
@@ -142,12 +142,12 @@ class AuditTrail:
         def put() -> None:
             s3 = self._make_client("s3")  # type: ignore[misc]
             try:
-                s3.put_object(Bucket=upgrades.audit_bucket, Key=key, Body=body)
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
             except Exception as exc:
                 if "NoSuchBucket" not in str(exc):
                     raise
-                s3.create_bucket(Bucket=upgrades.audit_bucket)
-                s3.put_object(Bucket=upgrades.audit_bucket, Key=key, Body=body)
+                s3.create_bucket(Bucket=bucket)  # the embedded endpoint; on AWS the IaC makes it
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
 
         self._guard("S3 PutObject (audit)", put)
 

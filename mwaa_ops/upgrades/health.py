@@ -1,7 +1,7 @@
 """The health gate after each step: is the upgraded environment doing its work?
 
 Read from the metrics the agent publishes (MWAA's names, namespace
-``<namespace>``, dimensions in canonical order) with one ``GetMetricData``:
+``<namespace>``, dimensions in canonical order) with one ``GetMetricData`` (all its pages):
 
 - ``SchedulerHeartbeat`` (``Function=Scheduler``): some heartbeat since the
   environment became ``AVAILABLE``;
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mwaa_ops.aws import aws_error
+from mwaa_ops.metric_data import batch_results
 
 _QUERIES = {
     "heartbeat": ("SchedulerHeartbeat", {"Function": "Scheduler"}, "Sum"),
@@ -48,13 +49,14 @@ def _series(cloudwatch: Any, namespace: str, environment: str, start: float, end
             "Metric": {"Namespace": namespace, "MetricName": name,
                        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions]},
             "Period": 60, "Stat": stat}, "ReturnData": True})
+    out: dict[str, list[float]] = {}
     try:
-        answer = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=datetime.fromtimestamp(start, UTC),
-            EndTime=datetime.fromtimestamp(max(end, start + 60), UTC))
+        for result in batch_results(cloudwatch, queries, datetime.fromtimestamp(start, UTC),
+                                    datetime.fromtimestamp(max(end, start + 60), UTC)):
+            out.setdefault(result["Id"], []).extend(float(v) for v in result.get("Values", []))
     except Exception as exc:
         raise aws_error(exc, "CloudWatch GetMetricData (health gate)") from None
-    return {r["Id"]: [float(v) for v in r.get("Values", [])] for r in answer.get("MetricDataResults", [])}
+    return out
 
 
 def check_health(cloudwatch: Any, *, namespace: str, environment: str, sent_at: float,

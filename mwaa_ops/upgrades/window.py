@@ -1,8 +1,8 @@
 """Maintenance windows: when an environment may be changed, and why a window is skipped.
 
 MWAA gives each environment one weekly window, ``WeeklyMaintenanceWindowStart``
-``DAY:HH:MM`` in UTC on 30-minute steps (UpdateEnvironment API reference;
-the emulator enforces the same pattern). Its length is not part of the API:
+``DAY:HH:MM`` in UTC on 30-minute steps (parsed by
+:class:`mwaa_ops.maintenance_window.WeeklyWindow`). Its length is not part of the API:
 it comes from config (``readiness.maintenance_window_minutes``, or per
 environment ``upgrades.environments.<name>.window_minutes``). Config may
 replace the window with several weekly windows, and add blackout dates
@@ -15,49 +15,13 @@ are tested at any time without a clock.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mwaa_ops.errors import ConfigError
-
-DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-# UpdateEnvironment's WeeklyMaintenanceWindowStart pattern (MWAA API reference).
-_WINDOW_START = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\d|2[0-3]):(00|30)$")
-WEEK = timedelta(days=7)
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklyWindow:
-    """A window opening every week at ``weekday`` (0 = Monday) ``hour:minute`` UTC."""
-
-    weekday: int
-    hour: int
-    minute: int
-
-    @classmethod
-    def parse(cls, text: str, where: str = "WeeklyMaintenanceWindowStart") -> WeeklyWindow:
-        """``"SUN:03:00"`` → a window; :class:`ConfigError` naming ``where`` otherwise."""
-        match = _WINDOW_START.match(str(text).strip().upper())
-        if match is None:
-            raise ConfigError(
-                f"{where} = {text!r}: expected DAY:HH:MM in UTC with DAY one of "
-                f"{', '.join(DAYS)} and minutes 00 or 30 (MWAA's 30-minute steps)"
-            )
-        return cls(DAYS.index(match.group(1)), int(match.group(2)), int(match.group(3)))
-
-    def __str__(self) -> str:
-        return f"{DAYS[self.weekday]}:{self.hour:02d}:{self.minute:02d}"
-
-    def start_on_or_before(self, moment: datetime) -> datetime:
-        """The latest opening at or before ``moment`` (aware UTC)."""
-        base = moment.astimezone(UTC).replace(
-            hour=self.hour, minute=self.minute, second=0, microsecond=0
-        )
-        base -= timedelta(days=(moment.astimezone(UTC).weekday() - self.weekday) % 7)
-        return base if base <= moment else base - WEEK
+from mwaa_ops.maintenance_window import WEEK, WeeklyWindow
 
 
 @dataclass(frozen=True, slots=True)

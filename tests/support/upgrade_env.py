@@ -1,14 +1,18 @@
 """Shared set-up for the upgrade tests: an accelerated clock, the endpoint, metrics, config.
 
-The clock starts inside the ``SUN:03:00`` maintenance window (Sunday
-2026-12-06 03:05 UTC) and runs :data:`SPEED` times faster than real time; the
-endpoint's emulator and every driver process (via ``MWAA_OPS_CLOCK``) share it.
+The clock starts inside the ``SUN:03:00`` maintenance window of a recent
+Sunday (03:05 UTC, one to eight days ago: the health metrics the tests publish
+at that time must be within what PutMetricData accepts, two weeks back to two
+hours ahead, and at :data:`SPEED` the clock stays in the past for the length of
+a test run) and runs :data:`SPEED` times faster than real time; the endpoint's
+emulator and every driver process (via ``MWAA_OPS_CLOCK``) share it. Dates the
+tests need (blackouts, freezes, not-before) are derived from :data:`WINDOW_OPEN`.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,17 @@ from mwaa_ops.clock import AcceleratedClock
 from mwaa_ops.config import Config, load_config
 
 SPEED = 200.0
-WINDOW_OPEN = datetime(2026, 12, 6, 3, 5, tzinfo=UTC)  # a Sunday, 5 minutes into SUN:03:00
+
+
+def _recent_sunday_window(now: datetime) -> datetime:
+    """Sunday 03:05 UTC at least one day and at most eight days before ``now``."""
+    day = (now - timedelta(days=1)).replace(hour=3, minute=5, second=0, microsecond=0)
+    if day > now - timedelta(days=1):
+        day -= timedelta(days=1)
+    return day - timedelta(days=(day.weekday() - 6) % 7)
+
+
+WINDOW_OPEN = _recent_sunday_window(datetime.now(UTC))  # 5 minutes into SUN:03:00
 
 
 def accelerated(origin: datetime = WINDOW_OPEN, speed: float = SPEED) -> AcceleratedClock:
@@ -35,6 +49,7 @@ def upgrade_config(state_dir: Path, endpoint_url: str, **extra: Any) -> Config:
         "upgrades.lease_seconds": 900,
         "upgrades.health_settle_seconds": 120,
         "upgrades.readiness_checks": ["path"],
+        "upgrades.audit_bucket": "mwaa-ops-audit",
         **extra,
     }
     return load_config(None, overrides=overrides, environ={})

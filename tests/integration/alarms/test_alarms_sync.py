@@ -10,12 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from mwaa_ops.alarms.context import AlarmsContext
-from mwaa_ops.alarms.sync import apply_alarms, plan_alarms
+from mwaa_ops.alarms.sync import session_for
 from mwaa_ops.aws import make_client
 from mwaa_ops.cli.main import cli
 from mwaa_ops.clock import FakeClock
 from mwaa_ops.config import load_config
 from mwaa_ops.local import LocalEndpoint
+from mwaa_ops.sync.plan import Plan
+from mwaa_ops.sync.session import SyncSession, apply_plan, plan_session
 
 WRITES = {"PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "CreateTopic", "SetAlarmState",
           "TagResource", "PutMetricData"}
@@ -39,9 +41,19 @@ class Counter:
 
     def __init__(self) -> None:
         self.calls: dict[str, int] = {}
+        self.sequence: list[str] = []  # every operation, in the order sent
 
     def __call__(self, model: Any, **_: Any) -> None:
         self.calls[model.name] = self.calls.get(model.name, 0) + 1
+        self.sequence.append(model.name)
+
+    def writes_in_order(self) -> list[str]:
+        """Write operations in the order sent, repeats folded (``A A B A`` -> ``A B A``)."""
+        out: list[str] = []
+        for op in self.sequence:
+            if op in WRITES and op != "TagResource" and (not out or out[-1] != op):
+                out.append(op)
+        return out
 
     def writes(self) -> int:
         return sum(n for op, n in self.calls.items() if op in WRITES)
@@ -59,30 +71,37 @@ def _context(url: str, counter: Counter, **extra: Any) -> AlarmsContext:
     return AlarmsContext.build(config, clock=FakeClock(), make=make)
 
 
+def _plan(context: AlarmsContext) -> tuple[SyncSession, Plan]:
+    session = session_for(context)
+    return session, plan_session(session)
+
+
 def _apply(context: AlarmsContext) -> Any:
-    session, plan = plan_alarms(context)
-    return apply_alarms(session, plan, context.clock)
+    session, plan = _plan(context)
+    return apply_plan(session, plan, context.clock)
 
 
 def test_default_set_apply_then_zero_writes(local: LocalEndpoint) -> None:
     counter = Counter()
     context = _context(local.url, counter)
-    session, plan = plan_alarms(context)
+    session, plan = _plan(context)
     kinds = sorted({(c.action, c.kind) for c in plan.changes})
     assert plan.counts == {"create": 16, "update": 0, "delete": 0, "unchanged": 0}, kinds
     assert sum(c.kind == "sns-topic" for c in plan.changes) == 2
     assert sum(c.kind == "composite-alarm" for c in plan.changes) == 1
-    outcome = apply_alarms(session, plan, context.clock)
+    outcome = apply_plan(session, plan, context.clock)
     assert outcome.ok and counter.writes() == outcome.writes == 16
+    # the session's dependency order: topics, then the alarms whose actions name them, then the page
+    assert counter.writes_in_order() == ["CreateTopic", "PutMetricAlarm", "PutCompositeAlarm"]
     # 12 alarms (the two per-DAG ones have no critical DAG here) + maintenance; 1 page
     cloudwatch = context.cloudwatch
     answer = cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prod/", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     assert (len(answer["MetricAlarms"]), len(answer["CompositeAlarms"])) == (13, 1)
     second = Counter()
     again = _context(local.url, second)
-    session2, plan2 = plan_alarms(again)
+    session2, plan2 = _plan(again)
     assert plan2.empty and plan2.counts["unchanged"] == 16
-    assert apply_alarms(session2, plan2, again.clock).writes == 0
+    assert apply_plan(session2, plan2, again.clock).writes == 0
     assert second.writes() == 0 and sum(second.calls.values()) > 0  # read calls only
 
 
@@ -127,7 +146,7 @@ def test_changed_threshold_updates_one_alarm_and_removed_definitions_are_deleted
     context.cloudwatch.put_metric_alarm(**foreign)
     changed = _context(local.url, Counter(), **{
         "alarms.environments": {"prod": {"parameters": {"max_failure_percent": 40}}}})
-    _session, plan = plan_alarms(changed)
+    _session, plan = _plan(changed)
     assert [(c.action, c.name) for c in plan.pending] == [("update", "mwaa-ops/prod/high/platform/task-failure-rate")]
     assert plan.pending[0].diff == ("~ Threshold: 25.0 -> 40.0",)
     # definitions folder with only the heartbeat: the other owned alarms go, the foreign one stays
@@ -137,12 +156,14 @@ def test_changed_threshold_updates_one_alarm_and_removed_definitions_are_deleted
     folder = tmp_path / "alarms"
     folder.mkdir()
     shutil.copy(DEFAULT_DEFINITIONS_DIR / "scheduler-heartbeat-missing.yaml", folder)
-    shrunk = _context(local.url, Counter(), **{"alarms.definitions_dir": str(folder)})
-    session, plan = plan_alarms(shrunk)
+    calls = Counter()
+    shrunk = _context(local.url, calls, **{"alarms.definitions_dir": str(folder)})
+    session, plan = _plan(shrunk)
     deleted = [c.name for c in plan.pending if c.action == "delete"]
     assert len(deleted) == 11 and "mwaa-ops/prod/someone-else" not in deleted
     assert [c.action for c in plan.pending if c.action != "delete"] == ["update"]  # the page's rule
-    assert apply_alarms(session, plan, shrunk.clock).ok  # the page drops its children before they go
+    assert apply_plan(session, plan, shrunk.clock).ok  # the page drops its children before they go
+    assert calls.writes_in_order() == ["PutCompositeAlarm", "DeleteAlarms"]
     names = {a["AlarmName"] for a in shrunk.cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prod/")["MetricAlarms"]}
     assert names == {"mwaa-ops/prod/high/platform/scheduler-heartbeat-missing", "mwaa-ops/prod/maintenance",
                      "mwaa-ops/prod/someone-else"}

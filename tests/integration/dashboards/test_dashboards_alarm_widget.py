@@ -1,42 +1,59 @@
-"""The overview's alarm-status widget lists the alarms `alarms apply` created (names agree)."""
+"""The overview's alarm-status widget shows the alarms `mwaa-ops alarms apply` made (metric and composite)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mwaa_ops.cli.main import cli
+from mwaa_ops.clock import FakeClock
 from mwaa_ops.config import load_config
 from mwaa_ops.dashboards.build import prepare
 from mwaa_ops.errors import InvalidDefinitionError
-from mwaa_ops.local import LocalEndpoint
+from mwaa_ops.sync.session import apply_session
 from tests.integration.dashboards.sync_env import ENV, client, make_config
 from tests.support.fault_proxy import FaultProxy
 
 
-def test_overview_alarm_widget_shows_the_applied_alarms(proxy: FaultProxy, endpoint: LocalEndpoint,
-                                                        definitions: Path) -> None:
-    env = {"MWAA_OPS_ENVIRONMENT": ENV, "AWS_DEFAULT_REGION": "us-east-1"}
-    applied = CliRunner().invoke(cli, ["alarms", "apply", "--endpoint-url", endpoint.url, "--json"], env=env)
-    assert applied.exit_code == 0, applied.output
+def test_overview_alarm_widget_lists_the_environments_alarms_and_its_page(
+    proxy: FaultProxy, definitions: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        cli, ["alarms", "apply", "--endpoint-url", proxy.url, "--json"],
+        env={"MWAA_OPS_ENVIRONMENT": ENV, "MWAA_OPS_STATE_DIR": str(tmp_path / "state"),
+             "AWS_DEFAULT_REGION": "us-east-1"})
+    assert result.exit_code == 0, result.output
+    cloudwatch = client(make_config(proxy, definitions), "cloudwatch")
+    metric = [a["AlarmArn"] for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"mwaa-ops/{ENV}/")["MetricAlarms"]]
+    composite = [a["AlarmArn"] for a in cloudwatch.describe_alarms(
+        AlarmNamePrefix=f"mwaa-ops/{ENV}/", AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]]
+    assert metric and composite
+
     config = make_config(proxy, definitions)
-    session = prepare(config, ENV, lambda service: client(config, service))
-    overview = next(d for d in session.desired if d.name == f"mwaa-ops-overview-{ENV}")
-    widgets = overview.body["widgets"]
-    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
-    names = {arn.rsplit(":", 1)[1] for arn in alarm_widget["properties"]["alarms"]}
-    assert f"mwaa-ops/{ENV}/high/platform/scheduler-heartbeat-missing" in names
-    assert f"mwaa-ops/{ENV}/critical/platform/page" in names  # the composite page too
-    assert not any("No alarms match" in w.get("properties", {}).get("markdown", "") for w in widgets)
-    # the preview shows the composite page's real state, not INSUFFICIENT_DATA
+    apply_session(prepare(config, ENV, lambda service: client(config, service), FakeClock()), FakeClock())
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=f"mwaa-ops-overview-{ENV}")["DashboardBody"])
+    (widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(widget["properties"]["alarms"]) == sorted(metric + composite)
+
+
+def test_preview_shows_the_composite_pages_state(proxy: FaultProxy, definitions: Path, tmp_path: Path) -> None:
+    """DescribeAlarms without AlarmTypes returns metric alarms only: the page read INSUFFICIENT_DATA."""
     from mwaa_ops.dashboards.preview import _alarms_html
 
-    page = f"mwaa-ops/{ENV}/critical/platform/page"
+    result = CliRunner().invoke(
+        cli, ["alarms", "apply", "--endpoint-url", proxy.url, "--json"],
+        env={"MWAA_OPS_ENVIRONMENT": ENV, "MWAA_OPS_STATE_DIR": str(tmp_path / "state"),
+             "AWS_DEFAULT_REGION": "us-east-1"})
+    assert result.exit_code == 0, result.output
+    config = make_config(proxy, definitions)
     cloudwatch = client(config, "cloudwatch")
+    page = f"mwaa-ops/{ENV}/critical/platform/page"
     cloudwatch.set_alarm_state(AlarmName=page, StateValue="ALARM", StateReason="test")
-    shown = _alarms_html(cloudwatch, alarm_widget["properties"]["alarms"])
+    arn = cloudwatch.describe_alarms(AlarmNames=[page], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]["AlarmArn"]
+    shown = _alarms_html(cloudwatch, [arn])
     assert f'<div class="alarm ALARM">● {page} <small>ALARM</small></div>' in shown, shown
 
 

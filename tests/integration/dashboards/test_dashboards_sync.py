@@ -10,7 +10,7 @@ from mwaa_ops.dashboards.build import prepare
 from mwaa_ops.local import LocalEndpoint
 from mwaa_ops.sync.ownership import OWNER_MARKER
 from mwaa_ops.sync.session import apply_session, plan_session
-from tests.integration.dashboards.sync_env import ENV, client, make_config, writes
+from tests.integration.dashboards.sync_env import ENV, ROOT, client, make_config, writes
 from tests.support.fault_proxy import FaultProxy
 
 
@@ -105,3 +105,11 @@ def test_scheduler_job_applies_and_a_failure_is_counted_not_raised(
     assert broken.outcome == "failed" and "agent.yaml:4: not valid YAML" in broken.error, broken.error
     assert telemetry.get("job_runs", job="dashboards_sync", outcome="failed") == 1
     assert telemetry.get("sync_writes", kind="dashboards") == 3
+
+
+def test_an_environment_gone_between_list_and_get_is_skipped(proxy: FaultProxy) -> None:
+    from mwaa_ops.dashboards.environments import _get_environment
+
+    config = make_config(proxy, ROOT / "dashboards")
+    mwaa = client(config, "mwaa")
+    assert _get_environment(mwaa, "no-such-environment") is None  # MWAA answered ResourceNotFoundException

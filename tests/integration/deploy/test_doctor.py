@@ -168,9 +168,11 @@ def test_endpoint_refusing_and_spool_growing(tmp_path: Path) -> None:
 
 def test_allow_list_blocks_a_metric_the_alarms_need(tmp_path: Path) -> None:
     # A plausible mistake: ^scheduler\. looks like it keeps the scheduler's metrics,
-    # but the heartbeat is "scheduler_heartbeat" (no dot).
+    # but the heartbeat is "scheduler_heartbeat" (no dot). The rest keeps every metric the
+    # shipped dashboards/ and alarms/ definitions name (dagrun.*, pool.*, ti.*, task.* too).
     setup = SetUp(tmp_path, env={"MWAA_OPS_STATSD__ALLOW_LIST":
-                                 "^dag_processing,^dagbag,^executor,^scheduler\\.,^ti_"})
+                                 "^dag_processing,^dagbag,^dagrun,^dag\\.,^executor,^pool,^scheduler\\.,"
+                                 "^task,^ti[._]"})
     try:
         setup.send()
         code, report = setup.doctor()

@@ -36,7 +36,9 @@ def test_report_cli_writes_three_files_and_prints_the_summary(tmp_path: Path, en
     assert analytics["readiness"] is None and "readiness not run" in answer["summary"][1]
     assert data["usage"]["dashboards"] == 1 and data["cost"]["lines"][2]["monthly"] == 3.0
     markdown = (out / "report.md").read_text()
-    assert "## analytics (Airflow 2.11.2)" in markdown and "Alarm history unavailable" in markdown
+    assert "## analytics (Airflow 2.11.2)" in markdown and "## Alarms (last 7 days)" in markdown
+    # The embedded endpoint answers DescribeAlarmHistory (local/alarms_api.py): no gap to report.
+    assert data["alarms"]["available"] is True and "Alarm history unavailable" not in markdown
 
 
 def test_report_cli_unknown_environment_is_reported_not_hidden(tmp_path: Path, endpoint: LocalEndpoint) -> None:

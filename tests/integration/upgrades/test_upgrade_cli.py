@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ from click.testing import CliRunner
 
 from mwaa_ops.cli.main import cli
 from tests.integration.upgrades.conftest import Rig
+from tests.support.upgrade_env import WINDOW_OPEN
+
+NEXT_SUNDAY = (WINDOW_OPEN + timedelta(days=7)).date().isoformat()
 
 
 def _invoke(rig: Rig, tmp_path: Path, *args: str) -> tuple[int, str]:
     config = tmp_path / "c.toml"
     config.write_text(f'state_dir = "{rig.state_dir}"\n[upgrades]\nreadiness_checks = ["path"]\n'
-                      f'blackout_dates = [2026-12-13]\n')
+                      f'blackout_dates = [{NEXT_SUNDAY}]\n')
     result = CliRunner().invoke(
         cli, [*args, "--config", str(config), "--endpoint-url", rig.endpoint.url],
         env={"MWAA_OPS_CLOCK": rig.clock.spec(), "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"},
@@ -37,7 +41,7 @@ def test_windows_plan_approve_dry_run_json(rig: Rig, tmp_path: Path) -> None:
     assert code == 0, out
     data = json.loads(out)
     assert [w["usable"] for w in data["next"]] == [True, False, True]
-    assert data["next"][1]["skipped"] == "blackout date 2026-12-13"
+    assert data["next"][1]["skipped"] == f"blackout date {NEXT_SUNDAY}"
 
     code, out = _invoke(rig, tmp_path, "upgrade", "plan", "--environment", rig.environment, "--json")
     assert code == 0, out

@@ -8,7 +8,7 @@ a 10-minute emulated update takes seconds.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -180,10 +180,10 @@ def test_every_refusal_names_its_reason_and_sends_nothing(rig: Rig, case: str) -
     today = utc_now(rig.clock).date()
     expected = {
         "no-approval": "no approved upgrade",
-        "not-before": "not before 2026-12-07",
+        "not-before": f"not before {today + timedelta(days=1)}",
         "outside-window": "outside the maintenance window",
         "too-late-in-window": "left in the window SUN:03:00",
-        "blackout": "blackout date 2026-12-06",
+        "blackout": f"blackout date {today}",
         "freeze": "year-end freeze",
         "not-available": "is MAINTENANCE, not AVAILABLE",
         "lease-held": "another driver holds the upgrade lease",
@@ -197,13 +197,14 @@ def test_every_refusal_names_its_reason_and_sends_nothing(rig: Rig, case: str) -
     if case == "blackout":
         rig.reconfigure(**{"upgrades.blackout_dates": [today.isoformat()]})
     if case == "freeze":
-        rig.reconfigure(**{"upgrades.freezes": [{"start": "2026-12-01T00:00:00Z", "end": "2027-01-04T00:00:00Z",
+        rig.reconfigure(**{"upgrades.freezes": [{"start": f"{today - timedelta(days=5)}T00:00:00Z",
+                                                  "end": f"{today + timedelta(days=29)}T00:00:00Z",
                                                   "reason": "year-end freeze"}]})
     d = driver(rig) if case != "readiness" else UpgradeDriver(
         config=rig.config, clock=rig.clock, make_client=rig.client,
         mute=MaintenanceMute(rig.client("cloudwatch"), rig.config, rig.clock), readiness=_Refusing())
     if case != "no-approval":
-        d.approve(rig.environment, "2.11.2", date(2026, 12, 7) if case == "not-before" else None)
+        d.approve(rig.environment, "2.11.2", today + timedelta(days=1) if case == "not-before" else None)
     if case == "not-available":
         rig.emulator.set_status(rig.environment, "MAINTENANCE")
     if case == "lease-held":
@@ -216,7 +217,8 @@ def test_every_refusal_names_its_reason_and_sends_nothing(rig: Rig, case: str) -
     assert "run_refused" in events(outcome)
     assert not muted(rig)
     if case == "outside-window":
-        assert "next usable window 2026-12-09T10:00:00+00:00" in outcome.reason
+        wednesday = datetime.combine(today + timedelta(days=3), time(10, 0), tzinfo=UTC)
+        assert f"next usable window {wednesday.isoformat()}" in outcome.reason
 
 
 def test_dry_run_prints_every_call_and_changes_nothing(rig: Rig) -> None:

@@ -54,3 +54,19 @@ def test_a_presigned_link_is_recorded_as_the_read_it_authorises(tmp_path: Path) 
     (line,) = [json.loads(x) for x in record.read_text().splitlines()]
     assert line["action"] == "s3:GetObject" and line["resource"] == "arn:aws:s3:::reports/a/report.html"
     assert line["presigned"] is True
+
+
+def test_a_transaction_is_one_request_per_item_with_the_item_action() -> None:
+    table = "arn:aws:dynamodb:eu-west-1:111:table/"
+    entries = describe_call("dynamodb", "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"TableName": "mwaa-ops-upgrades", "Key": {}, "ConditionExpression": "x"}},
+        {"Put": {"TableName": "mwaa-ops-upgrades", "Item": {}}},
+        {"Delete": {"TableName": "other", "Key": {}}},
+    ]}, "eu-west-1", "111")
+    assert [(e["action"], e["resource"]) for e in entries] == [
+        ("dynamodb:ConditionCheckItem", table + "mwaa-ops-upgrades"),
+        ("dynamodb:PutItem", table + "mwaa-ops-upgrades"), ("dynamodb:DeleteItem", table + "other")]
+    assert not any(e.get("unmapped") for e in entries)
+    odd = describe_call("dynamodb", "TransactWriteItems", {"TransactItems": [{"Frobnicate": {}}]},
+                        "eu-west-1", "111")
+    assert odd[0]["unmapped"] and odd[0]["resource"] == "*"

@@ -23,14 +23,20 @@ def test_put_metric_data_is_limited_to_the_namespace_by_condition_key() -> None:
 
 
 def test_environments_expand_to_one_arn_each_and_prefixes_scope_what_mwaa_ops_creates() -> None:
-    policy = build_policy(["upgrades", "alarms"], Placeholders(
-        environments=("a", "b"), region="eu-west-1", account="111", prefix="ops-"))
+    policy = build_policy(["upgrades", "alarms", "dashboards"], Placeholders(
+        environments=("a", "b"), region="eu-west-1", account="111", prefix="ops",
+        report_bucket="reports-b"))
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["UpdateMwaaEnvironments"]["Resource"] == [
         "arn:aws:airflow:eu-west-1:111:environment/a", "arn:aws:airflow:eu-west-1:111:environment/b"]
-    assert by_sid["ManageOwnAlarms"]["Resource"] == "arn:aws:cloudwatch:eu-west-1:111:alarm:ops-*"
-    assert by_sid["ManageOwnTopics"]["Resource"] == "arn:aws:sns:eu-west-1:111:ops-*"
-    assert by_sid["UpgradeLease"]["Resource"] == "arn:aws:dynamodb:eu-west-1:111:table/mwaa-ops-leases"
+    # Alarms are named <prefix>/<env>/..., topics <prefix>-page and <prefix>-notify.
+    assert by_sid["ManageOwnAlarms"]["Resource"] == "arn:aws:cloudwatch:eu-west-1:111:alarm:ops/*"
+    assert by_sid["PutOwnAlarms"]["Resource"] == "arn:aws:cloudwatch:eu-west-1:111:alarm:ops/*"
+    assert by_sid["CreateOwnTopics"]["Resource"] == "arn:aws:sns:eu-west-1:111:ops-*"
+    # The config's upgrades.lease_table default; the audit trail in the report bucket by default.
+    assert by_sid["UpgradeLease"]["Resource"] == "arn:aws:dynamodb:eu-west-1:111:table/mwaa-ops-upgrades"
+    assert by_sid["StoreUpgradeAudit"]["Resource"] == "arn:aws:s3:::reports-b/mwaa-ops/upgrades/*"
+    assert by_sid["ManageOwnDashboards"]["Resource"] == "arn:aws:cloudwatch::111:dashboard/ops-*"
     assert len(by_sid) == len(policy["Statement"])  # each sid once
 
 
@@ -84,7 +90,7 @@ def test_cli_human_output_says_which_statements_are_proven() -> None:
     done = subprocess.run([MWAA_OPS, "iam-policy", "--features", "metrics,alarms"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "proven" in done.stderr and "pending: issue 11" in done.stderr
+    assert "proven" in done.stderr and "pending" not in done.stderr
     assert json.loads(done.stdout)["Statement"]
 
 
@@ -96,16 +102,22 @@ def test_default_features_follow_the_config() -> None:
         assert done.returncode == 0, done.stderr
         return [s["Sid"] for s in json.loads(done.stdout)["Statement"]]
 
-    metrics_versions = ["PublishMetricsInNamespace", "ReadMetrics", "ListMwaaEnvironments",
-                        "ReadMwaaEnvironments"]
-    # The default config enables the weekly_report job too (reports).
-    assert default({}) == [*metrics_versions, "ListDashboards", "DescribeAlarms", "DescribeAlarmHistory",
-                           "PublishToOwnTopics", "ReadDagBucketObjects", "ListDagBucket", "StoreReports"]
+    def sids(*features: str) -> list[str]:
+        return [s["Sid"] for s in build_policy(list(features), Placeholders())["Statement"]]
+
+    metrics_versions = ["PublishMetricsInNamespace", "ListMetricNames", "ReadMetricData",
+                        "ListMwaaEnvironments", "ReadMwaaEnvironments"]
+    assert sids("metrics", "versions") == metrics_versions
+    # The default config enables every job: versions_refresh, weekly_report, dashboards_sync,
+    # alarms_sync and upgrade_tick (readiness runs inside reports and upgrades).
+    assert default({}) == sids("metrics", "versions", "dashboards", "alarms", "reports", "upgrades")
+    assert "UpgradeLease" in default({}) and "ManageOwnDashboards" in default({})
     # A jobs table from the environment replaces the default one (docs/configuration.md).
     assert default({"MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__TRIGGER": "cron",
                     "MWAA_OPS_SCHEDULER__JOBS__VERSIONS_REFRESH__CRON": "17 4 * * *"}) == metrics_versions
     assert default({"MWAA_OPS_SCHEDULER__JOBS__WEEKLY_REPORT__ENABLED": "false"}) == [
-        "PublishMetricsInNamespace", "ReadMetrics"]
+        "PublishMetricsInNamespace", "ListMetricNames", "ReadMetricData"]
+    assert default({"MWAA_OPS_SCHEDULER__JOBS__UPGRADE_TICK__INTERVAL_SECONDS": "300"}) == sids("metrics", "upgrades")
 
 
 def test_report_bucket_and_prefix_follow_the_config() -> None:

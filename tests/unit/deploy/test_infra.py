@@ -60,7 +60,7 @@ def test_cloudformation_grants_exactly_what_iam_policy_prints() -> None:
     values = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "111122223333",
               "Namespace": "AmazonMWAA", "NamePrefix": "mwaa-ops", "DagBucketName": "airflow-*",
               "ReportPrefix": "mwaa-ops/reports/", "ReportBucket": where.report_bucket,
-              "LeaseTable": "mwaa-ops-leases"}
+              "LeaseTable": "mwaa-ops-upgrades", "AuditPrefix": "mwaa-ops/upgrades/"}
     resources = cloudformation()["Resources"]
     granted: dict[str, dict[str, Any]] = {}
     for statement in resources["AgentRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
@@ -97,3 +97,32 @@ def test_cli_renders_infra(target: str) -> None:
                            "--target", target, "--json"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == (cloudformation() if target == "cloudformation" else terraform())
+
+
+def test_the_templates_create_what_the_config_defaults_name() -> None:
+    """One naming scheme: with the default NamePrefix the template's table, topics and prefixes
+    are the ones the code uses by default (docs/deploy.md, "Naming")."""
+    from mwaa_ops.config import Config
+    from mwaa_ops.deploy.iam import (
+        DEFAULT_AUDIT_PREFIX,
+        DEFAULT_LEASE_TABLE,
+        DEFAULT_PREFIX,
+        report_prefix_pattern,
+    )
+
+    config = Config()
+    values = {"NamePrefix": DEFAULT_PREFIX}
+    resources = cloudformation()["Resources"]
+    table = resources["LeaseTable"]["Properties"]
+    assert _sub(table["TableName"], values) == config.upgrades.lease_table == DEFAULT_LEASE_TABLE
+    # mwaa_ops/upgrades/store.py writes items keyed "pk".
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    topics = {_sub(r["Properties"]["TopicName"], values) for r in resources.values()
+              if isinstance(r, dict) and r.get("Type") == "AWS::SNS::Topic"}
+    assert topics == {*config.alarms.topics.values(), config.upgrades.page_topic, config.upgrades.notify_topic}
+    assert config.dashboards.prefix == DEFAULT_PREFIX + "-" and config.alarms.name_prefix == DEFAULT_PREFIX
+    assert report_prefix_pattern(config.upgrades.audit_prefix) == DEFAULT_AUDIT_PREFIX
+    module = terraform()["resource"]
+    assert module["aws_dynamodb_table"]["leases"]["hash_key"] == "pk"
+    assert {t["name"].replace("${var.name_prefix}", DEFAULT_PREFIX)
+            for t in module["aws_sns_topic"].values()} == topics

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mwaa_ops.maintenance_window import next_start
 from mwaa_ops.readiness.constraints import constraints_location, parse_pins
-from mwaa_ops.readiness.environment import next_window
 from mwaa_ops.readiness.model import FAIL, PASS, WARN, CheckResult, ReadinessReport
 from mwaa_ops.readiness.plugins import bundled_packages
 from mwaa_ops.readiness.resolver import constraint_lines, parse_conflicts, split_requirements
@@ -55,11 +55,14 @@ def test_bundled_packages_from_dist_info_and_wheels() -> None:
         pytest.param("SUN:03:00", datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 6, 3, tzinfo=UTC), id="later-this-week"),
         pytest.param("MON:13:30", datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 11, 30, 13, 30, tzinfo=UTC), id="today"),
         pytest.param("MON:11:00", datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 7, 11, tzinfo=UTC), id="passed-today"),
+        pytest.param("MON:12:00", datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 11, 30, 12, tzinfo=UTC), id="opening-now"),
+        pytest.param("sun:03:00", datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 6, 3, tzinfo=UTC), id="lower-case"),
         pytest.param("XYZ:11:00", datetime(2026, 11, 30, 12, tzinfo=UTC), None, id="malformed"),
+        pytest.param("MON:11:15", datetime(2026, 11, 30, 12, tzinfo=UTC), None, id="not-on-30-minute-steps"),
     ],
 )
 def test_next_window(start: str, now: datetime, expected: datetime | None) -> None:
-    assert next_window(start, now) == expected
+    assert next_start(start, now) == expected
 
 
 def test_report_verdict_warn_does_not_block_fail_does() -> None:

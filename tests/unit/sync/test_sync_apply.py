@@ -7,9 +7,9 @@ from typing import Any
 
 from mwaa_ops.clock import FakeClock
 from mwaa_ops.errors import FatalAwsError, RetryableAwsError
-from mwaa_ops.sync.apply import Applier, ProgressEvent, read_owned
+from mwaa_ops.sync.apply import Applier, ProgressEvent, apply_order, read_owned
 from mwaa_ops.sync.ownership import OWNER_MARKER, Ownership, has_marker
-from mwaa_ops.sync.plan import Resource, compute_plan
+from mwaa_ops.sync.plan import Change, Resource, compute_plan
 
 
 class MemoryAdapter:
@@ -147,3 +147,52 @@ def test_job_wrapper_counts_and_fails_the_run_on_a_failed_change() -> None:
                                                       [adapter]), kind="thing")
     assert telemetry.get("sync_failures", kind="thing") == 1
     assert telemetry.get("sync_writes", kind="thing") == 2
+
+
+class KindAdapter(MemoryAdapter):
+    """A MemoryAdapter of another kind that logs into a shared call list."""
+
+    def __init__(self, kind: str, log: list[tuple[str, str, float]]) -> None:
+        super().__init__(write_rate=100.0)
+        self.kind = kind
+        self.calls = log
+
+    def list_owned(self) -> list[Resource]:
+        return [Resource(self.kind, n, b) for n, b in sorted(self.store.items())]
+
+
+def test_apply_order_puts_by_kind_then_deletes_in_reverse() -> None:
+    def change(action: str, kind: str, name: str) -> Change:
+        resource = Resource(kind, name, body(0))
+        return Change(action, kind, name,  # type: ignore[arg-type]
+                      None if action == "delete" else resource, resource if action != "create" else None)
+
+    plan_order = [change("delete", "b", "b-old"), change("delete", "a", "a-old"), change("delete", "z", "z-old"),
+                  change("create", "c", "c1"), change("create", "a", "a1"), change("create", "z", "z1"),
+                  change("update", "b", "b1"), change("create", "a", "a2")]
+    assert apply_order(plan_order) == tuple(plan_order)  # no order: the plan's
+    ordered = [(c.action, c.name) for c in apply_order(plan_order, ("a", "b", "c"))]
+    assert ordered == [("create", "a1"), ("create", "a2"), ("update", "b1"), ("create", "c1"),
+                       ("create", "z1"),  # unlisted kinds write after the listed ones
+                       ("delete", "z-old"),  # ... and delete before them
+                       ("delete", "b-old"), ("delete", "a-old")]
+
+
+def test_applier_follows_the_order_and_counts_progress_over_the_whole_plan() -> None:
+    clock = FakeClock()
+    log: list[tuple[str, str, float]] = []
+    topics, alarms, composites = (KindAdapter(k, log) for k in ("topic", "alarm", "composite"))
+    adapters = [composites, alarms, topics]
+    composites.store["mo-page-old"] = body(1)
+    alarms.store["mo-alarm-old"] = body(1)
+    desired = [Resource("composite", "mo-page", body(0)), Resource("alarm", "mo-alarm", body(0)),
+               Resource("topic", "mo-topic", body(0))]
+    plan = compute_plan(desired, read_owned(adapters))
+    events: list[ProgressEvent] = []
+    result = Applier(adapters, clock, order=("topic", "alarm", "composite")).apply(plan, events.append)
+    assert result.ok and result.writes == 5
+    assert [(verb, name) for verb, name, _ in log] == [
+        ("put", "mo-topic"), ("put", "mo-alarm"), ("put", "mo-page"),
+        ("delete", "mo-page-old"), ("delete", "mo-alarm-old")]
+    assert [(e.index, e.total) for e in events] == [(i, 5) for i in range(1, 6)]
+    assert [c.name for c in result.done] == ["mo-topic", "mo-alarm", "mo-page", "mo-page-old", "mo-alarm-old"]

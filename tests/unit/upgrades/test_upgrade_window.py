@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mwaa_ops.errors import ConfigError
+from mwaa_ops.maintenance_window import WeeklyWindow
 from mwaa_ops.upgrades.window import (
     Freeze,
-    WeeklyWindow,
     WindowPolicy,
     build_policy,
     can_start,

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from mwaa_ops.cli.common import build_config, config_option, endpoint_option, environment_option
+from mwaa_ops.cli.common import build_config, config_option, endpoint_option
 from mwaa_ops.cli.output import console, emit, fail, json_option
 from mwaa_ops.clock import SystemClock
 from mwaa_ops.errors import MwaaOpsError
@@ -25,6 +25,10 @@ from mwaa_ops.sync.apply import ApplyResult, ProgressEvent
 from mwaa_ops.sync.plan import Plan
 from mwaa_ops.sync.session import Prepare, SyncSession, apply_session, plan_session
 
+# Every feature plans/applies all environments unless told one (the prepare's ``environment=None``).
+environment_option = click.option(
+    "--environment", default=None, help="Only this environment (default: every one)."
+)
 STYLE = {"create": "green", "update": "yellow", "delete": "red", "unchanged": "dim"}
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
 
@@ -52,8 +56,9 @@ def render_plan(plan: Plan, noun: str, out: Any) -> None:
               f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
 
 
-def add_plan_apply(group: click.Group, *, noun: str, prepare: Prepare) -> None:
-    """Add ``plan`` and ``apply`` subcommands for one feature to ``group``."""
+def add_plan_apply(group: click.Group, *, noun: str, prepare: Prepare,
+                   plan_help: str | None = None, apply_help: str | None = None) -> None:
+    """Add ``plan`` and ``apply`` subcommands for one feature to ``group`` (help texts optional)."""
 
     def options(function: Callable[..., Any]) -> Callable[..., Any]:
         for decorator in (json_option, endpoint_option, environment_option, config_option):
@@ -71,8 +76,8 @@ def add_plan_apply(group: click.Group, *, noun: str, prepare: Prepare) -> None:
             fail(str(exc), as_json)
         emit(plan.to_json(), as_json, lambda out: render_plan(plan, noun, out))
 
-    plan_command.help = (f"Show what `{noun} apply` would change (no write calls): "
-                         "created, updated with a field-level diff, deleted, unchanged.")
+    plan_command.help = plan_help or (f"Show what `{noun} apply` would change (no write calls): "
+                                      "created, updated with a field-level diff, deleted, unchanged.")
 
     @group.command("apply", context_settings={"help_option_names": ["-h", "--help"]})
     @options
@@ -95,9 +100,9 @@ def add_plan_apply(group: click.Group, *, noun: str, prepare: Prepare) -> None:
         if not result.ok:
             raise SystemExit(1)
 
-    apply_command.help = (f"Create, update and delete the {noun} mwaa-ops owns so they match "
-                          "the definitions; no write call when nothing changed; resources "
-                          "without the ownership marker are never touched.")
+    apply_command.help = apply_help or (f"Create, update and delete the {noun} mwaa-ops owns so they "
+                                        "match the definitions; no write call when nothing changed; "
+                                        "resources without the ownership marker are never touched.")
 
 
 def _apply_with_progress(session: SyncSession, *, show: bool) -> tuple[Plan, ApplyResult]:
