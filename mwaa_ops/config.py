@@ -238,7 +238,7 @@ class ReportConfig(_Frozen):
 class DashboardsConfig(_Frozen):
     """Dashboards as code (docs/dashboards.md)."""
 
-    directory: Path = Path("dashboards")
+    directory: Path | None = None  # None: the dashboards/ folder shipped with mwaa-ops
     prefix: str = Field("mwaa-ops-", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     environment_class: str = "mw1.small"
     max_workers: int = Field(10, ge=1, le=1000)

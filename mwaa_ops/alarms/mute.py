@@ -101,7 +101,33 @@ class MaintenanceMute:
         self._put_alarm(environment, mute_id,
                         f"Muted: {reason.strip()[:300]}\nmute-until={until.astimezone(UTC).isoformat()} "
                         f"mute-id={mute_id}")
-        self._set_state(environment, "ALARM", f"Muted until {until.isoformat()}: {reason.strip()[:200]}")
+        self._set_state(environment, "ALARM",
+                        f"Muted until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC: {reason.strip()[:200]}")
+
+    def require_known(self, environment: str) -> None:
+        """Raise :class:`MuteError` unless ``alarms apply`` made ``environment``'s maintenance alarm.
+
+        Without it there is no page to suppress: a typo in the name would
+        otherwise "mute" nothing while the real environment still pages.
+        """
+        name = self._router.maintenance_name(environment)
+        prefix = f"{self._config.alarms.name_prefix}/"
+        try:
+            if self._cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]:
+                return
+            known = sorted(
+                alarm["AlarmName"][len(prefix):].rsplit("/", 1)[0]
+                for page in self._cw.get_paginator("describe_alarms").paginate(
+                    AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"])
+                for alarm in page.get("MetricAlarms", [])
+                if alarm["AlarmName"] == self._router.maintenance_name(
+                    alarm["AlarmName"][len(prefix):].rsplit("/", 1)[0]))
+        except Exception as exc:
+            raise aws_error(exc, "CloudWatch DescribeAlarms") from exc
+        choices = f"environments with alarms: {', '.join(known)}" if known else "no environment has alarms yet"
+        raise MuteError(
+            f"environment {environment!r} has no page to mute (no alarm {name}); {choices} "
+            "(`mwaa-ops alarms apply` creates them)")
 
     def unmute(self, environment: str) -> None:
         """End ``environment``'s mute now (no error when it is not muted)."""

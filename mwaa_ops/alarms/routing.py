@@ -25,7 +25,7 @@ from mwaa_ops.alarms.definitions import DEFAULT_RUNBOOKS_DIR, MAINTENANCE_METRIC
 from mwaa_ops.alarms.model import MAX_ACTIONS, AlarmDefinition
 from mwaa_ops.alarms.rule import any_in_alarm
 from mwaa_ops.config import AlarmsConfig, Config
-from mwaa_ops.errors import DefinitionError
+from mwaa_ops.errors import ConfigError, DefinitionError
 from mwaa_ops.sync.ownership import OWNER_MARKER, has_marker
 
 OWNED_MARKER = f"[{OWNER_MARKER}]"
@@ -83,6 +83,10 @@ def environments(config: Config, only: str | None = None) -> list[str]:
     """The environments alarms are made for: the configured one and those under alarms.environments."""
     names = sorted({config.environment, *config.alarms.environments})
     if only is not None:
+        if only not in names:  # a typo would plan (and apply) a whole set for a stray name
+            raise ConfigError(
+                f"--environment {only!r}: alarms are made for {', '.join(names)} (the config's "
+                f"environment and alarms.environments.<name>); add alarms.environments.{only} to the config")
         return [only]
     return names
 

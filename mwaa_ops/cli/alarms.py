@@ -36,6 +36,16 @@ def _context(config_file: str | None, endpoint_url: str | None) -> Any:
     return AlarmsContext.build(config, clock=SystemClock())
 
 
+def _when(iso: str | None) -> str:
+    """``2026-11-30T22:22:03.807000+00:00`` -> ``2026-11-30 22:22:03`` (UTC) for the tables."""
+    if not iso:
+        return ""
+    try:
+        return f"{datetime.fromisoformat(iso).astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+    except ValueError:
+        return iso
+
+
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds == 0:
@@ -127,14 +137,14 @@ def status(config_file: str | None, environment: str | None, endpoint_url: str |
             mute = item.mute
             head = (f"[bold yellow]muted[/] until {mute.until:%Y-%m-%d %H:%M} UTC: {mute.reason}"
                     if mute.muted and mute.until else "not muted")
-            rows = [[a["alarm"], f"[{_STATE_STYLE.get(a['state'], '')}]{a['state']}[/]", a["since"] or "",
+            rows = [[a["alarm"], f"[{_STATE_STYLE.get(a['state'], '')}]{a['state']}[/]", _when(a["since"]),
                      a["suppressed_by"] or "", a["reason"][:80]] for a in item.alarms]
             out.print(compact_table(table(f"{item.environment}: {len(rows)} alarms, {head}",
-                                          ["Alarm", "State", "Since", "Suppressed", "Reason"], rows)))
+                                          ["Alarm", "State", "Since (UTC)", "Suppressed", "Reason"], rows)))
             if not rows:
                 out.print("[dim]No mwaa-ops alarms: run `mwaa-ops alarms apply`.[/]")
             for t in item.transitions:
-                out.print(f"[dim]{t['at']}[/] {t['alarm']}: {t['from']} -> {t['to']}")
+                out.print(f"[dim]{_when(t['at'])} UTC[/] {t['alarm']}: {t['from']} -> {t['to']}")
 
     emit([r.to_json() for r in results], as_json, render)
 
@@ -159,6 +169,7 @@ def mute(environment: str, duration: str, reason: str, config_file: str | None, 
         clock = SystemClock()
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, clock)
         until = utc_now(clock) + timedelta(seconds=seconds)
+        muter.require_known(environment)
         muter.mute(environment, until=until, reason=reason)
         result = muter.status(environment)
     except MwaaOpsError as exc:
@@ -180,6 +191,7 @@ def unmute(environment: str, config_file: str | None, endpoint_url: str | None, 
     try:
         config = build_config(config_file, **{"aws.endpoint_url": endpoint_url})
         muter = MaintenanceMute(make_client("cloudwatch", config.aws), config, SystemClock())
+        muter.require_known(environment)
         muter.unmute(environment)
         result = muter.status(environment)
     except MwaaOpsError as exc:

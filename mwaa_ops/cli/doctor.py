@@ -8,6 +8,19 @@ from mwaa_ops.cli.common import config_option, endpoint_option, environment_opti
 from mwaa_ops.cli.output import emit, json_option, table
 
 STYLE = {"ok": "green", "unknown": "dim", "warn": "yellow", "fail": "bold red"}
+AGENT_PATHS = ("/healthz", "/livez", "/metrics")
+
+
+def health_base(url: str | None) -> str | None:
+    """The agent's base URL from what a user pastes: ``http://h:9125``, ``.../`` or the
+    ``.../healthz`` that ``mwaa-ops up`` prints (also ``/livez``, ``/metrics``)."""
+    if url is None:
+        return None
+    base = url.strip().rstrip("/")
+    for path in AGENT_PATHS:
+        if base.endswith(path):
+            return base[: -len(path)]
+    return base
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +28,8 @@ STYLE = {"ok": "green", "unknown": "dim", "warn": "yellow", "fail": "bold red"}
 @environment_option
 @endpoint_option
 @click.option("--health-url", default=None, metavar="URL",
-              help="The agent's health endpoint base (default http://<health.host>:<health.port>).")
+              help="The agent's health URL, e.g. http://127.0.0.1:9125 or the /healthz URL `up` prints "
+                   "(default http://<health.host>:<health.port>).")
 @click.option("--sample-seconds", type=float, default=3.0, show_default=True,
               help="Read the agent twice this far apart (arrival rate, spool growth).")
 @click.option("--definitions", "definitions_root", type=click.Path(file_okay=False), default=None,
@@ -45,7 +59,7 @@ def doctor(config_file: str | None, environment: str | None, endpoint_url: str |
     clock = SystemClock()
     if not as_json:
         click.echo(f"doctor: reading the agent for {sample_seconds:g} s and asking AWS ...", err=True)
-    observations = observe(config, clock, health_base_url=health_url, sample_seconds=sample_seconds)
+    observations = observe(config, clock, health_base_url=health_base(health_url), sample_seconds=sample_seconds)
     needs = needed_metrics(definition_folders(Path(definitions_root) if definitions_root else None))
     findings = diagnose(observations, config, needs, clock.time())
 

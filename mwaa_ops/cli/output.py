@@ -89,5 +89,8 @@ def fail(message: str, as_json: bool = False, code: int = 2) -> None:
     if as_json:
         print_json({"error": message})
     else:
-        console(stderr=True).print(f"[bold red]error:[/] {message}")
+        from rich.markup import escape
+
+        # escaped: messages quote config tables and key paths ("[alarms.environments.x]")
+        console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
     raise SystemExit(code)

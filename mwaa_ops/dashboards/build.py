@@ -16,6 +16,7 @@ from mwaa_ops.dashboards.adapter import DashboardAdapter, dashboard_resource
 from mwaa_ops.dashboards.body import AlarmLookup, RenderInput, render
 from mwaa_ops.dashboards.environments import EnvironmentParams, discover_environments
 from mwaa_ops.dashboards.model import Dashboard
+from mwaa_ops.errors import InvalidDefinitionError
 from mwaa_ops.sync.definitions import load_directory
 from mwaa_ops.sync.ownership import Ownership
 from mwaa_ops.sync.plan import Resource
@@ -28,6 +29,26 @@ class Definition:
 
     path: Path
     model: Dashboard
+
+
+# The dashboards/ folder shipped next to the package (as alarms/ and runbooks/ are).
+SHIPPED_DIRECTORY = Path(__file__).resolve().parents[2] / "dashboards"
+
+
+def definitions_directory(configured: Path | None) -> Path:
+    """``dashboards.directory`` (relative: to the working directory), or the shipped folder.
+
+    Raises InvalidDefinitionError naming the key, its value and the full path
+    when it is not a directory.
+    """
+    directory = Path(configured) if configured is not None else SHIPPED_DIRECTORY
+    if not directory.is_dir():
+        from mwaa_ops.sync.definitions import Issue
+
+        raise InvalidDefinitionError((Issue(
+            "config", 0, "dashboards.directory", f"not a directory ({directory.resolve()})",
+            str(configured if configured is not None else directory), True),))
+    return directory
 
 
 def load_definitions(directory: Path) -> list[Definition]:
@@ -126,7 +147,7 @@ def prepare(
     clock: Clock | None = None,
 ) -> SyncSession:
     """The sync session: validated definitions rendered for every environment, and the adapter."""
-    definitions = load_definitions(Path(config.dashboards.directory))
+    definitions = load_definitions(definitions_directory(config.dashboards.directory))
     environments = discover_environments(config, make_client, environment)
     cloudwatch = make_client("cloudwatch")
     ownership = Ownership(config.dashboards.prefix)

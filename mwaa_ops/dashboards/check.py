@@ -8,7 +8,10 @@ run over the window. A line without data is diagnosed with ``ListMetrics``:
   (the usual breakage after an Airflow upgrade renamed or re-tagged a metric);
 - ``wrong statistic for the unit``: ``SampleCount`` has data where the
   widget's statistic has none (e.g. a percentile of a counter sent as sums);
-- ``no data in the window``: published before, silent during ``--since``.
+- ``no data in the window``: published before, silent during ``--since``;
+- ``no series matches the search``: a ``SEARCH`` whose metric is published
+  with the right dimensions, but none with its filter values (e.g. no
+  ``State=failed`` series while nothing failed).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ OTHER_DIMENSIONS = "published under other dimensions"
 WRONG_STAT = "wrong statistic for the unit"
 SILENT = "no data in the window"
 EMPTY_INPUTS = "computed from lines without data"
+NO_MATCHING_SERIES = "no series matches the search"
 
 
 @dataclass
@@ -123,6 +127,12 @@ def _diagnose_search(line: Line, lister: _Lister) -> LineFinding:
     if any(all(dict(d).get(k) == v for k, v in terms.items()) for d in same_shape):
         return LineFinding(label, SILENT)
     environment = terms.get("Environment")
+    same_env = [dict(d) for d in same_shape if dict(d).get("Environment") == environment]
+    filters = {k: v for k, v in sorted(terms.items()) if k != "Environment"}
+    if same_env and filters:
+        wanted_text = ", ".join(f"{k}={v}" for k, v in filters.items())
+        seen = ", ".join(f"{k}={'|'.join(sorted({d.get(k, '') for d in same_env}))}" for k in filters)
+        return LineFinding(label, NO_MATCHING_SERIES, f"none with {wanted_text}; published: {seen}")
     mine = [d for d in published if dict(d).get("Environment") == environment]
     if mine:
         shapes = sorted({_dims((n, "…") for n, _ in d) for d in mine})

@@ -44,7 +44,10 @@ PAGE_WIDTH = MARGIN_PX * 2 + GRID_COLUMNS * COLUMN_PX
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 
-PAGE = jinja2.Template("""<!doctype html>
+# Autoescaped: names and titles come from definitions; pre-built HTML is marked |safe.
+_TEMPLATES = jinja2.Environment(autoescape=True)
+
+PAGE = _TEMPLATES.from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
  body { margin: 0; font: 13px/1.4 "Amazon Ember", "Helvetica Neue", Arial, sans-serif;
@@ -76,12 +79,12 @@ PAGE = jinja2.Template("""<!doctype html>
 </body></html>
 """)
 
-INDEX = jinja2.Template("""<!doctype html>
+INDEX = _TEMPLATES.from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mwaa-ops dashboards preview</title>
-<style>body { font: 14px/1.5 Arial, sans-serif; margin: 24px; }</style></head>
-<body><h1>mwaa-ops dashboards preview</h1><p>{{ window }}</p><nav>
-{% for d in dashboards %}<a href="{{ d.file }}">{{ d.name }}</a>{% endfor %}
-</nav></body></html>
+<style>body { font: 14px/1.5 Arial, sans-serif; margin: 24px; } nav li { margin: 6px 0; }</style></head>
+<body><h1>mwaa-ops dashboards preview</h1><p>{{ window }}</p><nav><ul>
+{% for d in dashboards %}<li><a href="{{ d.file }}">{{ d.name }}</a></li>
+{% endfor %}</ul></nav></body></html>
 """)
 
 
@@ -205,7 +208,9 @@ def _alarms_html(client: Any, arns: list[str]) -> str:
     names = [arn.rsplit(":alarm:", 1)[-1] for arn in arns]
     states: dict[str, str] = {}
     for offset in range(0, len(names), 100):  # DescribeAlarms takes up to 100 names
-        answer = client.describe_alarms(AlarmNames=names[offset:offset + 100])
+        # without AlarmTypes DescribeAlarms returns metric alarms only: the page (composite) too
+        answer = client.describe_alarms(AlarmNames=names[offset:offset + 100],
+                                        AlarmTypes=["MetricAlarm", "CompositeAlarm"])
         for alarm in answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", []):
             states[alarm["AlarmName"]] = alarm["StateValue"]
     rows = "".join(f'<div class="alarm {states.get(n, "INSUFFICIENT_DATA")}">● '
@@ -261,7 +266,9 @@ def _draw(props: dict[str, Any], results: list[SeriesResult], width: int, height
                 low, high, props)
         ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+        # maxticks 8: a 3 h window (the default --since) gets its 30-minute ticks without
+        # matplotlib warning that no interval fits 6 ticks (it printed on every preview)
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
         ax.grid(axis="y", color="#eaeded", linewidth=0.8)

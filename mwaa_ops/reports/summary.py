@@ -31,6 +31,10 @@ def summary_lines(data: dict[str, Any], link: str = "") -> list[str]:
     lines.append(f"Observability cost estimate: {cost['currency']} {cost['total_monthly']:.2f}/month "
                  f"({data['usage']['metric_series']} metric series, {data['usage']['per_task_series']} per-task; "
                  f"prices of {cost['prices_as_of']})")
+    problems = data.get("problems") or []
+    if problems:  # e.g. an --environment that does not exist: said here, not only inside the report
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        lines.append(f"Could not read: {'; '.join(problems[:3])}{more}")
     if link:
         lines.append(f"Report: {link}")
     return lines

@@ -137,11 +137,33 @@ def issues_from_validation(source: Source, exc: ValidationError, prefix: Loc = (
             continue
         if error["type"] == "extra_forbidden":
             problem = "unknown key (not one of the keys this object allows)"
+        whole_object = not error["loc"]
+        if whole_object:
+            named, problem = _named_key(source, loc, problem)
+            whole_object = named == loc
+            loc = named
         issue = source.issue(loc, problem)
+        if whole_object and isinstance(error.get("input"), (dict, list)):
+            # a whole object's check: its text names the keys; the object itself is noise
+            issues.append(Issue(issue.file, issue.line, issue.key, problem))
+            continue
         if not issue.has_value and "input" in error:
             issue = Issue(issue.file, issue.line, issue.key, problem, error["input"], True)
         issues.append(issue)
     return issues
+
+
+def _named_key(source: Source, loc: Loc, problem: str) -> tuple[Loc, str]:
+    """A model-level error whose text starts with one of the object's keys ("threshold 'x': ...",
+    "'threshold' is required ..."): point at that key, dropping the key and value it repeats."""
+    found, node = source.value_at(loc)
+    if not found or not isinstance(node, dict) or not problem:
+        return loc, problem
+    first = problem.split(" ", 1)[0].strip("'\":,")
+    if first not in node:
+        return loc, problem
+    repeated = f"{first} {node[first]!r}: "
+    return (*loc, first), problem.removeprefix(repeated)
 
 
 def validate(source: Source, model: type[M], context: Mapping[str, Any] | None = None) -> M:

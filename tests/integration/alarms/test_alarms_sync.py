@@ -198,6 +198,7 @@ def test_cli_mute_status_unmute_backtest(local: LocalEndpoint) -> None:
     assert states["mwaa-ops/prod/maintenance"] == "ALARM" and len(states) == 14
     shown = runner.invoke(cli, ["alarms", "status", *url], env=env)
     assert "prod: 14 alarms, muted until" in shown.output
+    assert "+00:00" not in shown.output and "Since (UTC)" in shown.output  # times for people, not ISO
     bad = runner.invoke(cli, ["alarms", "mute", "--environment", "prod", "--for", "30d", "--reason", "x", *url], env=env)
     assert bad.exit_code == 2 and "longer than alarms.max_mute_seconds" in bad.output
     unmuted = runner.invoke(cli, ["alarms", "unmute", "--environment", "prod", *url, "--json"], env=env)
@@ -211,3 +212,18 @@ def test_cli_mute_status_unmute_backtest(local: LocalEndpoint) -> None:
     assert len(rows) == 13 and [r["pages"] for r in rows].count(True) == 1
     heartbeat = next(r for r in rows if r["definition"] == "scheduler-heartbeat-missing")
     assert heartbeat["firings"] == 1 and heartbeat["final_state"] == "ALARM"  # no heartbeat at all: breaching
+
+
+def test_cli_mute_of_an_unknown_environment_is_refused_and_names_the_known_ones(local: LocalEndpoint) -> None:
+    runner = CliRunner()
+    env = {"MWAA_OPS_ENVIRONMENT": "prod", "AWS_DEFAULT_REGION": "us-east-1"}
+    url = ["--endpoint-url", local.url]
+    assert runner.invoke(cli, ["alarms", "apply", *url, "--json"], env=env).exit_code == 0
+    for args in (["mute", "--environment", "prdo", "--for", "2h", "--reason", "typo"],
+                 ["unmute", "--environment", "prdo"]):
+        refused = runner.invoke(cli, ["alarms", *args, *url], env=env)
+        assert refused.exit_code == 2, refused.output
+        assert "'prdo' has no page to mute" in refused.output and "environments with alarms: prod" in refused.output
+    cloudwatch = make_client("cloudwatch", load_config(overrides={"aws.endpoint_url": local.url,
+                                                                  "aws.region": "us-east-1"}, environ={}).aws)
+    assert not cloudwatch.describe_alarms(AlarmNamePrefix="mwaa-ops/prdo/")["MetricAlarms"]  # nothing written

@@ -96,3 +96,29 @@ def test_reasons_for_empty_lines() -> None:
     assert report.status == "empty", report.findings
     assert [f.reason for f in report.findings] == [OTHER_DIMENSIONS, NEVER, SILENT]
     assert "Function=Sched" in report.findings[0].detail
+
+
+def test_search_with_no_series_for_its_filter_is_not_blamed_on_dimensions() -> None:
+    """Only successful task instances published: 'Most failing DAGs' (State=failed) is empty
+    because nothing failed, not because the metric has other dimensions."""
+    from mwaa_ops.dashboards.check import NO_MATCHING_SERIES
+    from mwaa_ops.sync.plan import Resource
+
+    now = utc_now(SystemClock())
+    dims = {"DAG": "d1", "Environment": "e", "State": "success", "Task": "t1"}
+    search = ("SEARCH('{NS,DAG,Environment,State,Task} MetricName=\"TaskInstanceFinished\" "
+              "Environment=\"e\" State=\"failed\"', 'Sum', 300)")
+    with LocalEndpoint("127.0.0.1", 0) as endpoint:
+        endpoint.reset()
+        config = load_config(None, overrides={"aws.endpoint_url": endpoint.url,
+                                              "aws.region": "us-east-1"}, environ={})
+        cw = make_client("cloudwatch", config.aws)
+        cw.put_metric_data(Namespace="NS", MetricData=[
+            {"MetricName": "TaskInstanceFinished", "Value": 1.0, "Timestamp": now,
+             "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]}])
+        body = {"widgets": [{"type": "metric", "properties": {"title": "w", "period": 300, "metrics": [
+            [{"expression": search, "id": "s1"}]]}}]}
+        [report] = check_dashboards(cw, [Resource("dashboard", "d", body)], 1800, now)
+    [finding] = report.findings
+    assert finding.reason == NO_MATCHING_SERIES, finding
+    assert "State=failed" in finding.detail and "State=success" in finding.detail, finding

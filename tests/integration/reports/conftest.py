@@ -11,7 +11,9 @@ from mwaa_ops.local import LocalEndpoint
 
 @pytest.fixture()
 def endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint("127.0.0.1", 0) as local:
+    # No evaluator thread: it would re-evaluate the alarms a test sets with SetAlarmState (back to
+    # OK within 10 s on a loaded machine) and publish their notifications to the report's topic.
+    with LocalEndpoint("127.0.0.1", 0, evaluate_alarms=False) as local:
         local.reset()
         yield local
         local.reset()

@@ -50,3 +50,6 @@ def test_report_cli_unknown_environment_is_reported_not_hidden(tmp_path: Path, e
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["environments"] == [] and any("ghost" in p for p in data["problems"])
+    # and the person who typed the name is told, not only the report's reader
+    assert any("Could not read: ghost: MWAA environment 'ghost' does not exist" in line
+               for line in json.loads(result.output)["summary"]), result.output

@@ -55,12 +55,15 @@ BAD = [
      "unknown metric; not in the MWAA name catalogue"),
     ("wrong-dimension", GOOD.replace("Function: Scheduler", "Pool: Scheduler"), 6,
      "published with dimensions {Function}"),
-    ("too-long", GOOD.replace("period: 60", "period: 3600").replace("evaluation_periods: 3", "evaluation_periods: 25"), 1,
+    ("too-long", GOOD.replace("period: 60", "period: 3600").replace("evaluation_periods: 3", "evaluation_periods: 25"), 8,
      "3600 x 25 = 90000 s, over CloudWatch's limit of 86400 s"),
     ("bad-period", GOOD.replace("period: 60", "period: 45"), 8, "10, 20, 30 or a multiple of 60"),
     ("bad-severity", GOOD.replace("severity: high", "severity: urgent"), 3, "severity = 'urgent'"),
     ("bad-key", GOOD + "treshold: 4\n", 13, "treshold = 4: unknown key"),
-    ("m-over-n", GOOD + "datapoints_to_alarm: 4\n", 1, "datapoints_to_alarm 4 is more than evaluation_periods 3"),
+    ("m-over-n", GOOD + "datapoints_to_alarm: 4\n", 13, "datapoints_to_alarm 4 is more than evaluation_periods 3"),
+    # a check made on the whole object points at the key it names, without dumping the document
+    ("bad-threshold", GOOD.replace("threshold: 1", "threshold: one"), 11, "threshold = 'one': a number or '{parameter}'"),
+    ("no-threshold", GOOD.replace("threshold: 1\n", ""), 1, "'threshold' is required"),
     ("bad-yaml", "name: [unclosed\n", 2, "not valid YAML"),
 ]
 
@@ -73,6 +76,7 @@ def test_bad_definitions_name_file_line_and_problem(tmp_path: Path, name: str, t
     text_out = str(caught.value)
     assert f"{name}.yaml:{line}:" in text_out, text_out
     assert message in text_out, text_out
+    assert "(document) = {" not in text_out, text_out
 
 
 def _math(n: int) -> str:

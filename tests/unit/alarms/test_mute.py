@@ -39,3 +39,13 @@ def test_bad_mutes_are_refused_before_any_call(until: datetime, reason: str, mes
     muter = MaintenanceMute(None, load_config(environ={}), FakeClock(NOW))  # no client: nothing may be called
     with pytest.raises(MuteError, match=message):
         muter.mute("prod", until=until, reason=reason)
+
+
+def test_alarms_for_an_unconfigured_environment_are_refused() -> None:
+    from mwaa_ops.alarms.routing import environments
+
+    config = load_config(overrides={"environment": "prod", "alarms.environments": {"staging": {}}}, environ={})
+    assert environments(config) == ["prod", "staging"]
+    assert environments(config, "staging") == ["staging"]
+    with pytest.raises(ConfigError, match=r"'prdo': alarms are made for prod, staging"):
+        environments(config, "prdo")
