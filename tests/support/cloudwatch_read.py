@@ -79,3 +79,8 @@ def wait_for(predicate: Any, timeout: float = 30, interval: float = 0.2) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+def wait_until(predicate: Any, timeout: float = 60.0, interval: float = 0.05) -> bool:
+    """``wait_for`` as a yes/no: whether ``predicate()`` became true within ``timeout`` seconds."""
+    return bool(wait_for(predicate, timeout=timeout, interval=interval))

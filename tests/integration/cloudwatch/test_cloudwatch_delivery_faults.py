@@ -7,7 +7,6 @@ datum lost, or duplicated where it must not be, fails the test.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from mwaa_ops.cloudwatch.spool import SPOOL_FILE
 from mwaa_ops.config import AwsConfig, PublisherConfig
 from mwaa_ops.local.endpoint import LocalEndpoint
 from mwaa_ops.telemetry import Telemetry
-from tests.support.cloudwatch_read import cloudwatch, statistic
+from tests.support.cloudwatch_read import cloudwatch, statistic, wait_until
 from tests.support.fault_proxy import LOSE_RESPONSE, PASS, THROTTLE, UNAVAILABLE, FaultProxy
 
 NAMESPACE = "FaultTests"
@@ -67,14 +66,6 @@ def _totals(reader: Any, metric: str) -> tuple[float | None, float | None]:
     )
 
 
-def _wait_until(predicate: Any, timeout: float = 60.0) -> bool:
-    ticker = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        ticker.wait(0.02)
-    return bool(predicate())
 
 
 def _drained(publisher: Publisher) -> bool:
@@ -88,11 +79,11 @@ def test_outage_under_load_then_exact_totals(proxy: FaultProxy, reader: Any, tmp
     publisher.start()
     for _ in range(10):  # ten "intervals" of 700 datums while CloudWatch answers 503
         publisher.submit(_datums("Outage", 700, value=2.0))
-    assert _wait_until(lambda: publisher.stats()["degraded"])
+    assert wait_until(lambda: publisher.stats()["degraded"])
     assert publisher.stats()["spool_datums"] > 0
     publisher.submit(_datums("Outage", 700, value=2.0))
     proxy.set_mode(PASS)
-    assert _wait_until(lambda: _drained(publisher))
+    assert wait_until(lambda: _drained(publisher))
     publisher.stop(5)
     assert _totals(reader, "Outage") == (7700.0, 15400.0)
     assert proxy.outcome_counts()["503"] >= 3
@@ -112,7 +103,7 @@ def test_restart_replays_the_spool(proxy: FaultProxy, reader: Any, tmp_path: Pat
     proxy.set_mode(PASS)
     second, telemetry = _publisher(proxy, tmp_path)
     second.start()
-    assert _wait_until(lambda: _drained(second))
+    assert wait_until(lambda: _drained(second))
     second.stop(5)
     assert _totals(reader, "Restart") == (2500.0, 2500.0)
     assert telemetry.get("datums_sent") == 2500
@@ -125,7 +116,7 @@ def test_corrupt_spool_row_is_skipped_and_counted(proxy: FaultProxy, reader: Any
     first.submit(_datums("Corrupt", 3000))
     # Stop between probes: a call still on the wire at stop may yet be delivered
     # (documented), and this test damages the row it would carry.
-    assert _wait_until(lambda: first.stats()["degraded"] and first.stats()["in_flight"] == 0)
+    assert wait_until(lambda: first.stats()["degraded"] and first.stats()["in_flight"] == 0)
     first.stop(1.0)
     db = sqlite3.connect(tmp_path / SPOOL_FILE)
     row_id, damaged = db.execute("SELECT id, datums FROM batches ORDER BY id LIMIT 1").fetchone()
@@ -136,7 +127,7 @@ def test_corrupt_spool_row_is_skipped_and_counted(proxy: FaultProxy, reader: Any
     proxy.set_mode(PASS)
     second, telemetry = _publisher(proxy, tmp_path)
     second.start()
-    assert _wait_until(lambda: _drained(second))
+    assert wait_until(lambda: _drained(second))
     second.stop(5)
     assert telemetry.get("datums_dropped", reason="spool_corrupt") == damaged
     assert _totals(reader, "Corrupt") == (3000.0 - damaged, 3000.0 - damaged)
@@ -147,7 +138,7 @@ def test_throttling_storm(proxy: FaultProxy, reader: Any, tmp_path: Path) -> Non
     proxy.set_mode(THROTTLE, requests=6)
     publisher.start()
     publisher.submit(_datums("Storm", 3000, value=3.0))
-    assert _wait_until(lambda: _drained(publisher))
+    assert wait_until(lambda: _drained(publisher))
     rate_after_storm = publisher.stats()["request_rate"]
     publisher.stop(5)
     assert proxy.outcome_counts()["throttled"] == 6

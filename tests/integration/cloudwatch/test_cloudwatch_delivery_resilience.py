@@ -8,7 +8,6 @@ possible duplicates. Full-disk scenarios run on a small tmpfs the test mounts.
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from mwaa_ops.cloudwatch.publisher import Publisher, client_timeout_seconds
 from mwaa_ops.config import AwsConfig, PublisherConfig
 from mwaa_ops.telemetry import Telemetry
 from tests.support.accounting import account
+from tests.support.cloudwatch_read import wait_until
 from tests.support.fault_proxy import PASS, SLOW_ANSWER, TRICKLE, UNAVAILABLE, FaultProxy
 from tests.support.tmpfs import fill, small_tmpfs
 
@@ -57,14 +57,6 @@ class Datums:
         return out
 
 
-def _wait_until(predicate: Any, timeout: float = 60.0) -> bool:
-    ticker = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        ticker.wait(0.05)
-    return bool(predicate())
 
 
 def _drained(publisher: Publisher, proxy: FaultProxy, sent: int) -> bool:
@@ -93,7 +85,7 @@ def test_fault2_full_disk_never_resends_in_a_loop(proxy: FaultProxy, tmp_path: P
         assert stats["queue_depth"] + stats["spool_datums"] == 13_000
         before = proxy.put_requests
         proxy.set_mode(PASS)
-        assert _wait_until(lambda: _drained(publisher, proxy, data.sent)), publisher.stats()
+        assert wait_until(lambda: _drained(publisher, proxy, data.sent)), publisher.stats()
         calls = proxy.put_requests - before
         publisher.stop(2)
         # Deletes did fail: the acknowledgements went to spool.state's ring instead.
@@ -125,7 +117,7 @@ def test_fault3_start_on_a_full_disk_keeps_the_spool(proxy: FaultProxy, tmp_path
         assert second.stats()["spool_datums"] == 600
         assert second.stats()["spool_quarantined_files"] == 0
         second.start()
-        assert _wait_until(lambda: _drained(second, proxy, data.sent)), second.stats()
+        assert wait_until(lambda: _drained(second, proxy, data.sent)), second.stats()
         second.stop(2)
     figures = account("fault3_full_disk_at_start", data.sent, proxy, telemetry)
     assert figures.delivered == 600 and figures.duplicated == 0
@@ -141,7 +133,7 @@ def test_fault6_stop_keeps_acknowledged_requests_out_of_the_spool(proxy: FaultPr
     proxy.set_mode(TRICKLE, after=1, requests=1, delay=1.0)
     first.start()
     first.submit(data.take(4000))  # four requests of 1000
-    assert _wait_until(lambda: proxy.outcome_counts().get("trickled", 0) == 1, 30)
+    assert wait_until(lambda: proxy.outcome_counts().get("trickled", 0) == 1, 30)
     started = time.monotonic()
     result = first.stop(2.0)
     took = time.monotonic() - started
@@ -150,7 +142,7 @@ def test_fault6_stop_keeps_acknowledged_requests_out_of_the_spool(proxy: FaultPr
     proxy.set_mode(PASS)
     second = _publisher(proxy, tmp_path, telemetry)
     second.start()
-    assert _wait_until(lambda: _drained(second, proxy, data.sent)), second.stats()
+    assert wait_until(lambda: _drained(second, proxy, data.sent)), second.stats()
     second.stop(2)
     figures = account("fault6_trickle_then_stop", data.sent, proxy, telemetry)
     assert figures.duplicated <= 1000
@@ -164,7 +156,7 @@ def test_fault7_stop_is_a_deadline(proxy: FaultProxy, tmp_path: Path) -> None:
     proxy.set_mode(SLOW_ANSWER, requests=3, delay=30.0)
     first.start()
     first.submit(data.take(2500))
-    assert _wait_until(lambda: proxy.outcome_counts().get("slow", 0) >= 1, 30)
+    assert wait_until(lambda: proxy.outcome_counts().get("slow", 0) >= 1, 30)
     started = time.monotonic()
     first.stop(2.0)
     took = time.monotonic() - started
@@ -172,7 +164,7 @@ def test_fault7_stop_is_a_deadline(proxy: FaultProxy, tmp_path: Path) -> None:
     proxy.set_mode(PASS)
     second = _publisher(proxy, tmp_path, telemetry)
     second.start()
-    assert _wait_until(lambda: _drained(second, proxy, data.sent), 60), (second.stats(), proxy.counts)
+    assert wait_until(lambda: _drained(second, proxy, data.sent), 60), (second.stats(), proxy.counts)
     second.stop(2)
     figures = account("fault7_stop_deadline", data.sent, proxy, telemetry)
     assert figures.duplicated <= 1000
@@ -186,7 +178,7 @@ def test_fault8_slow_answers_are_not_resent_while_on_the_wire(proxy: FaultProxy,
     proxy.set_mode(SLOW_ANSWER, delay=2.5)
     publisher.start()
     publisher.submit(data.take(1000))
-    assert _wait_until(lambda: _drained(publisher, proxy, data.sent), 60), publisher.stats()
+    assert wait_until(lambda: _drained(publisher, proxy, data.sent), 60), publisher.stats()
     publisher.stop(2)
     figures = account("fault8_slow_answers", data.sent, proxy, telemetry)
     assert figures.duplicated == 0

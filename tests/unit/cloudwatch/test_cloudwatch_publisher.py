@@ -13,6 +13,7 @@ from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.cloudwatch.publisher import Publisher
 from mwaa_ops.config import PublisherConfig
 from mwaa_ops.telemetry import Telemetry
+from tests.support.cloudwatch_read import wait_until
 
 ENV = (("Environment", "local"),)
 CONFIG = PublisherConfig(
@@ -63,14 +64,6 @@ class Rig:
         return self.telemetry.get("datums_dropped", reason=reason)
 
 
-def _wait_until(predicate, timeout: float = 60.0) -> bool:
-    """Poll a condition (threads are involved); the timeout only bounds a hang."""
-    ticker = threading.Event()
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return True
-        ticker.wait(0.01)
-    return bool(predicate())
 
 
 @pytest.fixture
@@ -158,7 +151,7 @@ def test_one_hour_outage_under_load_loses_nothing(tmp_path: Path) -> None:
         rig.clock.advance(60)
     assert rig.publisher.stats()["degraded"]
     down.clear()
-    assert _wait_until(lambda: not rig.publisher.stats()["degraded"] and rig.publisher.flush(0.1))
+    assert wait_until(lambda: not rig.publisher.stats()["degraded"] and rig.publisher.flush(0.1))
     rig.publisher.stop(1.0)
     stats = rig.publisher.stats()
     assert len(rig.client.accepted) == sent
@@ -218,7 +211,7 @@ def test_submit_never_waits_for_a_hung_network(tmp_path: Path) -> None:
     assert stats["queue_depth"] == 0
     assert stats["spool_datums"] == 6000
     release.set()
-    assert _wait_until(lambda: len(rig.client.accepted) == 6000 and rig.publisher.flush(0.1))
+    assert wait_until(lambda: len(rig.client.accepted) == 6000 and rig.publisher.flush(0.1))
     rig.publisher.stop(1.0)
     assert len(rig.client.accepted) == 6000
     assert rig.telemetry.get("datums_dropped") == 0
@@ -261,7 +254,7 @@ def test_without_a_spool_the_publisher_runs_in_memory_and_counts_drops(tmp_path:
     rig.publisher.submit(rig.datums(700, metric="B"))  # over the memory bound: A is dropped
     assert rig.dropped("memory_full") == 700
     rig.publisher.start()
-    assert _wait_until(lambda: len(rig.client.accepted) == 700 and rig.publisher.flush(0.1))
+    assert wait_until(lambda: len(rig.client.accepted) == 700 and rig.publisher.flush(0.1))
     rig.publisher.stop(1.0)
     assert {item["MetricName"] for item in rig.client.accepted} == {"B"}
     # Three attempts at start, then one every REOPEN_SECONDS while idle.
@@ -279,7 +272,7 @@ def test_abandon_to_spool_persists_what_is_not_acknowledged(tmp_path: Path) -> N
     rig = Rig(tmp_path, Hung(), request_timeout_seconds=30.0)
     rig.publisher.start()
     rig.publisher.submit(rig.datums(1500))
-    assert _wait_until(lambda: rig.publisher.stats()["in_flight"] == 1)
+    assert wait_until(lambda: rig.publisher.stats()["in_flight"] == 1)
     result = rig.publisher.abandon_to_spool()
     assert result == {"spooled": 0, "dropped": 0, "on_wire": 1, "spool_datums": 1500}
     assert rig.publisher.abandon_to_spool() == result  # idempotent
