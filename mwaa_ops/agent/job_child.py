@@ -10,7 +10,8 @@ returned to the system when the run ends.
 Protocol: the parent writes one JSON request on the child's stdin
 (``job``, ``target`` = ``"module:function"``, ``config`` = the agent's config
 as JSON); the child runs the function with a :class:`JobContext` of its own
-(the system clock, a client factory on the same config) and prints one line
+(the agent's clock when it can cross processes, an accelerated clock passed as
+``MWAA_OPS_CLOCK``, else the system clock; a client factory on the same config) and prints one line
 ``MWAA_OPS_JOB <json>`` with the job's result (``detail``), its error
 (``"Type: message"``, or ``""``), the datums it submitted to the publisher and
 the telemetry it recorded. The parent hands the datums to the agent's real
@@ -28,12 +29,14 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import os
 import subprocess
 import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+from mwaa_ops.clock import CLOCK_ENV
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.errors import MwaaOpsError
 from mwaa_ops.telemetry import Telemetry
@@ -57,9 +60,13 @@ def run_in_child(name: str, target: str, context: Any) -> dict[str, Any]:
     or the child died without an answer (exit code and the tail of its stderr).
     """
     request = json.dumps({"job": name, "target": target, "config": context.config.model_dump(mode="json")})
+    env = {k: v for k, v in os.environ.items() if k != CLOCK_ENV}
+    spec = getattr(context.clock, "spec", None)
+    if callable(spec):
+        env[CLOCK_ENV] = spec()  # the child's job sees the agent's (accelerated) time
     proc = subprocess.Popen(
         [sys.executable, "-m", "mwaa_ops.agent.job_child"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, env=env,
     )
     with _RUNNING_LOCK:
         _RUNNING.add(proc)
@@ -137,7 +144,7 @@ class _CollectingPublisher:
 def _child() -> int:
     from mwaa_ops.agent.scheduler import JobContext
     from mwaa_ops.aws import make_client
-    from mwaa_ops.clock import SystemClock
+    from mwaa_ops.clock import clock_from_environment
     from mwaa_ops.config import Config
     from mwaa_ops.logs import setup_logging
 
@@ -147,7 +154,7 @@ def _child() -> int:
     telemetry = _RecordingTelemetry()
     publisher = _CollectingPublisher()
     context = JobContext(
-        config=config, clock=SystemClock(), telemetry=telemetry, publisher=publisher,
+        config=config, clock=clock_from_environment(), telemetry=telemetry, publisher=publisher,
         make_client=lambda service: make_client(service, config.aws),
     )
     detail: Any = {}

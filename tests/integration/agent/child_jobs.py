@@ -23,3 +23,8 @@ def publishing_job(context: Any) -> dict[str, Any]:
 
 def failing_job(context: Any) -> dict[str, Any]:
     raise ValueError("definitions/bad.yaml line 3: threshold = 'x' is not a number")
+
+
+def clock_job(context: Any) -> dict[str, Any]:
+    """Answers with the time its context's clock reads."""
+    return {"time": context.clock.time()}

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mwaa_ops.agent.job_child import JobChildError, run_in_child
 from mwaa_ops.agent.scheduler import AgentScheduler, JobContext
-from mwaa_ops.clock import SystemClock
+from mwaa_ops.clock import AcceleratedClock, SystemClock
 from mwaa_ops.cloudwatch.datum import Datum
 from mwaa_ops.config import Config, JobConfig
 from mwaa_ops.errors import ConfigError
 from mwaa_ops.telemetry import Telemetry
 
 MODULE = "tests.integration.agent.child_jobs"
-REGISTRY = {"publish": f"{MODULE}:publishing_job", "fail": f"{MODULE}:failing_job"}
+REGISTRY = {"publish": f"{MODULE}:publishing_job", "fail": f"{MODULE}:failing_job",
+            "clock": f"{MODULE}:clock_job"}
 
 
 class _Publisher:
@@ -44,6 +46,17 @@ def test_result_datums_and_telemetry_come_back_from_the_child() -> None:
         Datum("Timer", (("Environment", "e"),), 1_800_000_000.0, "Seconds", values=(0.5, 2.0), counts=(3.0, 1.0)),
     ]
     assert telemetry.get("sync_writes", kind="alarms") == 4
+
+
+def test_the_child_reads_the_agents_accelerated_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stale MWAA_OPS_CLOCK in the environment must not win over the agent's own clock.
+    monkeypatch.setenv("MWAA_OPS_CLOCK", "2001-01-01T00:00:00Z")
+    clock = AcceleratedClock(datetime(2030, 6, 2, 3, 5, tzinfo=UTC).timestamp(), speed=60.0)
+    context = JobContext(config=Config(environment="child-env"), clock=clock, telemetry=Telemetry(),
+                         publisher=_Publisher(), make_client=lambda service: None)
+    before = clock.time()
+    detail = run_in_child("clock", REGISTRY["clock"], context)
+    assert before <= detail["time"] <= clock.time()
 
 
 def test_a_failing_job_reports_its_own_error() -> None:
