@@ -5,6 +5,7 @@ capture lacks, each listed here with its reason."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,19 +42,18 @@ NOT_IN_AIRFLOW_3 = {"Task queued duration (ms)"}
     ],
 )
 def test_overview_widgets_have_data_after_real_airflow_traffic(
-    capture: str, expected_empty: set[str], tmp_path: Path
+    capture: str, expected_empty: set[str], tmp_path: Path, endpoint: LocalEndpoint
 ) -> None:
     environment = "cov" + capture.split("-")[1].replace(".", "") + capture.split("-")[2][:5]
-    with LocalEndpoint("127.0.0.1", 0) as endpoint:
-        endpoint.reset()
-        feed_capture(capture, environment, endpoint.url, tmp_path)
-        config = load_config(None, overrides={
-            "environment": environment, "aws.endpoint_url": endpoint.url,
-            "aws.region": "us-east-1", "dashboards.include_mwaa_environments": False,
-        }, environ={})
-        session = prepare(config, environment, lambda s: make_client(s, config.aws), FakeClock())
-        reports = check_dashboards(make_client("cloudwatch", config.aws), session.desired,
-                                   3 * 3600, utc_now(SystemClock()))
+    endpoint.reset()
+    feed_capture(capture, environment, endpoint.url, tmp_path)
+    config = load_config(None, overrides={
+        "environment": environment, "aws.endpoint_url": endpoint.url,
+        "aws.region": "us-east-1", "dashboards.include_mwaa_environments": False,
+    }, environ={})
+    session = prepare(config, environment, lambda s: make_client(s, config.aws), FakeClock())
+    reports = check_dashboards(make_client("cloudwatch", config.aws), session.desired,
+                               3 * 3600, utc_now(SystemClock()))
     overview = [r for r in reports if r.dashboard == f"mwaa-ops-overview-{environment}"]
     assert len(overview) == 17
     empty = {r.title: r for r in overview if r.status != "ok"}
@@ -63,7 +63,15 @@ def test_overview_widgets_have_data_after_real_airflow_traffic(
         assert {f.reason for f in report.findings} == {NEVER}, report.findings
 
 
-def test_reasons_for_empty_lines() -> None:
+def _fresh_cloudwatch(endpoint: LocalEndpoint) -> Any:
+    """A CloudWatch client on the module's endpoint, emptied first."""
+    endpoint.reset()
+    config = load_config(None, overrides={"aws.endpoint_url": endpoint.url, "aws.region": "us-east-1"},
+                         environ={})
+    return make_client("cloudwatch", config.aws)
+
+
+def test_reasons_for_empty_lines(endpoint: LocalEndpoint) -> None:
     from datetime import timedelta
 
     from mwaa_ops.dashboards.check import OTHER_DIMENSIONS, SILENT
@@ -76,29 +84,25 @@ def test_reasons_for_empty_lines() -> None:
         return [*flat, {"stat": stat}]
 
     now = utc_now(SystemClock())
-    with LocalEndpoint("127.0.0.1", 0) as endpoint:
-        endpoint.reset()
-        config = load_config(None, overrides={"aws.endpoint_url": endpoint.url,
-                                              "aws.region": "us-east-1"}, environ={})
-        cw = make_client("cloudwatch", config.aws)
-        cw.put_metric_data(Namespace="NS", MetricData=[
-            {"MetricName": "Beat", "Value": 1.0, "Timestamp": now,
-             "Dimensions": [{"Name": "Environment", "Value": "e"}, {"Name": "Function", "Value": "Sched"}]},
-            {"MetricName": "Old", "Value": 1.0, "Timestamp": now - timedelta(hours=2),
-             "Dimensions": [{"Name": "Environment", "Value": "e"}]},
-        ])
-        body = {"widgets": [{"type": "metric", "properties": {"title": "w", "period": 60, "metrics": [
-            line("Beat", "Sum", Environment="e", Function="Scheduler"),
-            line("Nope", "Sum", Environment="e"),
-            line("Old", "Sum", Environment="e"),
-        ]}}]}
-        [report] = check_dashboards(cw, [Resource("dashboard", "d", body)], 1800, now)
+    cw = _fresh_cloudwatch(endpoint)
+    cw.put_metric_data(Namespace="NS", MetricData=[
+        {"MetricName": "Beat", "Value": 1.0, "Timestamp": now,
+         "Dimensions": [{"Name": "Environment", "Value": "e"}, {"Name": "Function", "Value": "Sched"}]},
+        {"MetricName": "Old", "Value": 1.0, "Timestamp": now - timedelta(hours=2),
+         "Dimensions": [{"Name": "Environment", "Value": "e"}]},
+    ])
+    body = {"widgets": [{"type": "metric", "properties": {"title": "w", "period": 60, "metrics": [
+        line("Beat", "Sum", Environment="e", Function="Scheduler"),
+        line("Nope", "Sum", Environment="e"),
+        line("Old", "Sum", Environment="e"),
+    ]}}]}
+    [report] = check_dashboards(cw, [Resource("dashboard", "d", body)], 1800, now)
     assert report.status == "empty", report.findings
     assert [f.reason for f in report.findings] == [OTHER_DIMENSIONS, NEVER, SILENT]
     assert "Function=Sched" in report.findings[0].detail
 
 
-def test_search_with_no_series_for_its_filter_is_not_blamed_on_dimensions() -> None:
+def test_search_with_no_series_for_its_filter_is_not_blamed_on_dimensions(endpoint: LocalEndpoint) -> None:
     """Only successful task instances published: 'Most failing DAGs' (State=failed) is empty
     because nothing failed, not because the metric has other dimensions."""
     from mwaa_ops.dashboards.check import NO_MATCHING_SERIES
@@ -108,17 +112,13 @@ def test_search_with_no_series_for_its_filter_is_not_blamed_on_dimensions() -> N
     dims = {"DAG": "d1", "Environment": "e", "State": "success", "Task": "t1"}
     search = ("SEARCH('{NS,DAG,Environment,State,Task} MetricName=\"TaskInstanceFinished\" "
               "Environment=\"e\" State=\"failed\"', 'Sum', 300)")
-    with LocalEndpoint("127.0.0.1", 0) as endpoint:
-        endpoint.reset()
-        config = load_config(None, overrides={"aws.endpoint_url": endpoint.url,
-                                              "aws.region": "us-east-1"}, environ={})
-        cw = make_client("cloudwatch", config.aws)
-        cw.put_metric_data(Namespace="NS", MetricData=[
-            {"MetricName": "TaskInstanceFinished", "Value": 1.0, "Timestamp": now,
-             "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]}])
-        body = {"widgets": [{"type": "metric", "properties": {"title": "w", "period": 300, "metrics": [
-            [{"expression": search, "id": "s1"}]]}}]}
-        [report] = check_dashboards(cw, [Resource("dashboard", "d", body)], 1800, now)
+    cw = _fresh_cloudwatch(endpoint)
+    cw.put_metric_data(Namespace="NS", MetricData=[
+        {"MetricName": "TaskInstanceFinished", "Value": 1.0, "Timestamp": now,
+         "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]}])
+    body = {"widgets": [{"type": "metric", "properties": {"title": "w", "period": 300, "metrics": [
+        [{"expression": search, "id": "s1"}]]}}]}
+    [report] = check_dashboards(cw, [Resource("dashboard", "d", body)], 1800, now)
     [finding] = report.findings
     assert finding.reason == NO_MATCHING_SERIES, finding
     assert "State=failed" in finding.detail and "State=success" in finding.detail, finding
