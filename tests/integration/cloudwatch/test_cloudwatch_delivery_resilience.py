@@ -124,6 +124,22 @@ def test_fault3_start_on_a_full_disk_keeps_the_spool(proxy: FaultProxy, tmp_path
     assert telemetry.get("spool_quarantined_files") == 0
 
 
+def _stop_in_2s_then_restart(first: Publisher, proxy: FaultProxy, tmp_path: Path, telemetry: Telemetry,
+                             data: Datums, scenario: str) -> tuple[dict[str, int], Any]:
+    """Stop ``first`` with a 2 s deadline (asserted, 0.5 s slack), let a new publisher on the same
+    spool deliver everything once CloudWatch answers again; returns stop()'s result and the figures."""
+    started = time.monotonic()
+    result = first.stop(2.0)
+    took = time.monotonic() - started
+    assert took <= 2.0 + 0.5, took
+    proxy.set_mode(PASS)
+    second = _publisher(proxy, tmp_path, telemetry)
+    second.start()
+    assert wait_until(lambda: _drained(second, proxy, data.sent), 60), (second.stats(), proxy.counts)
+    second.stop(2)
+    return result, account(scenario, data.sent, proxy, telemetry)
+
+
 def test_fault6_stop_keeps_acknowledged_requests_out_of_the_spool(proxy: FaultProxy, tmp_path: Path) -> None:
     """Four requests: the first acknowledged, the second's answer trickles. Stop at the
     deadline; after a restart only the trickled request can arrive twice."""
@@ -134,17 +150,8 @@ def test_fault6_stop_keeps_acknowledged_requests_out_of_the_spool(proxy: FaultPr
     first.start()
     first.submit(data.take(4000))  # four requests of 1000
     assert wait_until(lambda: proxy.outcome_counts().get("trickled", 0) == 1, 30)
-    started = time.monotonic()
-    result = first.stop(2.0)
-    took = time.monotonic() - started
-    assert took <= 2.0 + 0.5, took
+    result, figures = _stop_in_2s_then_restart(first, proxy, tmp_path, telemetry, data, "fault6_trickle_then_stop")
     assert result["on_wire"] == 1
-    proxy.set_mode(PASS)
-    second = _publisher(proxy, tmp_path, telemetry)
-    second.start()
-    assert wait_until(lambda: _drained(second, proxy, data.sent)), second.stats()
-    second.stop(2)
-    figures = account("fault6_trickle_then_stop", data.sent, proxy, telemetry)
     assert figures.duplicated <= 1000
 
 
@@ -157,16 +164,7 @@ def test_fault7_stop_is_a_deadline(proxy: FaultProxy, tmp_path: Path) -> None:
     first.start()
     first.submit(data.take(2500))
     assert wait_until(lambda: proxy.outcome_counts().get("slow", 0) >= 1, 30)
-    started = time.monotonic()
-    first.stop(2.0)
-    took = time.monotonic() - started
-    assert took <= 2.0 + 0.5, took
-    proxy.set_mode(PASS)
-    second = _publisher(proxy, tmp_path, telemetry)
-    second.start()
-    assert wait_until(lambda: _drained(second, proxy, data.sent), 60), (second.stats(), proxy.counts)
-    second.stop(2)
-    figures = account("fault7_stop_deadline", data.sent, proxy, telemetry)
+    _, figures = _stop_in_2s_then_restart(first, proxy, tmp_path, telemetry, data, "fault7_stop_deadline")
     assert figures.duplicated <= 1000
 
 
