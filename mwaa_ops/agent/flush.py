@@ -67,6 +67,10 @@ class FlushCycle:
     ``submit`` is ``Publisher.submit``, which writes the interval to the spool
     before returning (disk first, docs/delivery.md): once :meth:`run` returns,
     the interval survives a SIGKILL, whatever the network does.
+
+    ``own_datums(timestamp)`` (the agent's self-metrics) is called once this
+    interval's counts are recorded; its datums go in the same ``submit``, so an
+    interval costs the minimum number of PutMetricData calls (issue 15).
     """
 
     def __init__(
@@ -78,7 +82,9 @@ class FlushCycle:
         *,
         storage_resolution: int,
         telemetry: Telemetry,
+        own_datums: Callable[[float], list[Datum]] | None = None,
     ) -> None:
+        self._own_datums = own_datums
         self._aggregator = aggregator
         self._mapper = mapper
         self._submit = submit
@@ -99,13 +105,15 @@ class FlushCycle:
         )
         if rewritten:
             self._telemetry.add_many("dimension_values_rewritten", rewritten, "reason")
-        if datums:
-            self._submit(datums)
         self._telemetry.inc("flushes")
         self._telemetry.inc("datums_aggregated", len(datums))
         if dropped:
             self._telemetry.add_many("datums_dropped", dropped, "reason")
         result = FlushResult(timestamp, n_series, len(datums), dict(dropped))
+        if self._own_datums is not None:
+            datums.extend(self._own_datums(timestamp))
+        if datums:
+            self._submit(datums)
         event(
             log,
             logging.DEBUG,

@@ -76,6 +76,9 @@ class Agent:
             telemetry=self.telemetry,
             clock=self.clock,
         )
+        self.self_metrics = SelfMetrics(
+            self.telemetry, config.environment, config.storage_resolution
+        )
         self.flush_cycle = FlushCycle(
             self.aggregator,
             self.mapper,
@@ -83,9 +86,7 @@ class Agent:
             build_datums,
             storage_resolution=config.storage_resolution,
             telemetry=self.telemetry,
-        )
-        self.self_metrics = SelfMetrics(
-            self.telemetry, config.environment, config.storage_resolution
+            own_datums=self.self_metrics.datums,
         )
         self.health_server: HealthServer | None = None
         if config.health.enabled:
@@ -172,8 +173,7 @@ class Agent:
         interval = self.config.flush_interval_seconds
         ts = interval_start(self.clock.time(), interval) if timestamp is None else timestamp
         with self._flush_lock:
-            self.flush_cycle.run(ts)
-            self.publisher.submit(self.self_metrics.datums(ts))
+            self.flush_cycle.run(ts)  # the interval and the agent's own metrics, one submit
         self._lines_rate.add(self.clock.time(), self.telemetry.get("lines_received"))
 
     def _flush_loop(self) -> None:

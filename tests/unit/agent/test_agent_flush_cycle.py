@@ -81,3 +81,21 @@ def test_self_metrics_send_counter_increases_and_gauge_values() -> None:
     assert second["AgentQueueDepth"].value == 5
     assert first["AgentPacketsReceived"].dimensions == (
         ("Environment", "prod"), ("Function", "MwaaOpsAgent"))
+
+
+def test_interval_and_self_metrics_go_in_one_submit_with_this_intervals_counts() -> None:
+    submitted: list[list[Datum]] = []
+    telemetry = Telemetry()
+    cycle = FlushCycle(
+        _Aggregator([SeriesAggregate("scheduler_heartbeat", (), COUNTER, 12.0)]),
+        _Mapper(), submitted.append, _build, storage_resolution=60, telemetry=telemetry,
+        own_datums=SelfMetrics(telemetry, "e", 60).datums,
+    )
+    result = cycle.run(1200.0)
+    assert len(submitted) == 1  # one submit: the fewest PutMetricData calls
+    by_metric = {d.metric: d for d in submitted[0]}
+    assert by_metric["SchedulerHeartbeat"].value == 12.0
+    assert by_metric["AgentDatumsAggregated"].value == result.datums == 1  # this interval's, not the last
+    cycle.run(1260.0)
+    assert len(submitted) == 2  # an empty interval still reports the agent's own metrics
+    assert {d.metric: d for d in submitted[1]}["AgentDatumsAggregated"].value == 0
